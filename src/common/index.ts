@@ -1,0 +1,3 @@
+export * from './assert.js';
+export * from './crc32c.js';
+export * from './ids.js';

@@ -1,0 +1,2 @@
+export * from './log-types.js';
+export * from './storage.js';
