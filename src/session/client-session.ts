@@ -1,0 +1,169 @@
+// The client side of one session (DESIGN §3): sequence numbers, the pending set, stream positions,
+// keep-alive contents and expiry detection. Pure: the caller passes the time and does the I/O; the
+// SDK and the server's gateway both drive this.
+//
+// Lifecycle: open → (expired | closed), both final. A session is opened by an OpenSession command;
+// this object starts once its output names the session id.
+
+import { assert, type SequenceNum, type SessionId, sequenceNum } from '../common/index.js';
+
+export interface ClientSessionOptions {
+  /** The timeout the session was opened with (ms of state-machine time). */
+  readonly timeoutMs: number;
+  /** How often to send a keep-alive; default a third of the timeout. */
+  readonly keepAliveIntervalMs?: number;
+  /** Most commands allocated and not finished at once (back-pressure beyond it). */
+  readonly pendingMax?: number;
+}
+
+/** The keep-alive's contents: L, the pending numbers for F, and A (DESIGN §3). */
+export interface KeepAliveContents {
+  readonly sessionId: SessionId;
+  readonly lastCommandSequenceNum: SequenceNum;
+  /** Every number allocated and not finished, sent or not, in ascending order. */
+  readonly pending: readonly SequenceNum[];
+  /** For each running stream: the last output sequence number received. */
+  readonly streamPositions: ReadonlyMap<SequenceNum, number>;
+}
+
+export const SessionState = { Open: 'open', Expired: 'expired', Closed: 'closed' } as const;
+export type SessionState = (typeof SessionState)[keyof typeof SessionState];
+
+/** What a stream output means to the caller. */
+export const StreamOutputVerdict = {
+  /** The next output: deliver it. */
+  Next: 'next',
+  /** A replay of an output already delivered (after a retry): drop it. */
+  Duplicate: 'duplicate',
+  /** Outputs were skipped: the stream can no longer promise "no gap"; end it with an error. */
+  Gap: 'gap',
+} as const;
+export type StreamOutputVerdict = (typeof StreamOutputVerdict)[keyof typeof StreamOutputVerdict];
+
+export class ClientSession {
+  readonly id: SessionId;
+  readonly timeoutMs: number;
+  readonly keepAliveIntervalMs: number;
+  readonly pendingMax: number;
+  #state: SessionState = SessionState.Open;
+  // Invariant: every number in #pending is < #nextSeq and > 0.
+  #nextSeq = 1;
+  readonly #pending = new Set<SequenceNum>();
+  // Invariant: every key of #streams is in #pending.
+  readonly #streams = new Map<SequenceNum, number>();
+  /** Local time the newest successful keep-alive (or the open) was sent. */
+  #aliveSince: number;
+  #lastKeepAliveSentAt: number;
+
+  /** `openedAt`: the local time the OpenSession request was sent. */
+  constructor(id: SessionId, openedAt: number, options: ClientSessionOptions) {
+    assert(id > 0, 'session id must be positive');
+    assert(options.timeoutMs > 0, 'session timeout must be positive');
+    this.id = id;
+    this.timeoutMs = options.timeoutMs;
+    this.keepAliveIntervalMs = options.keepAliveIntervalMs ?? Math.floor(options.timeoutMs / 3);
+    this.pendingMax = options.pendingMax ?? 100_000;
+    assert(
+      this.keepAliveIntervalMs > 0 && this.keepAliveIntervalMs < this.timeoutMs,
+      'bad keep-alive interval',
+    );
+    this.#aliveSince = openedAt;
+    this.#lastKeepAliveSentAt = openedAt;
+  }
+
+  get state(): SessionState {
+    return this.#state;
+  }
+
+  get pendingCount(): number {
+    return this.#pending.size;
+  }
+
+  /** Whether another command may be allocated now (false at `pendingMax`: apply back-pressure). */
+  hasCapacity(): boolean {
+    return this.#state === SessionState.Open && this.#pending.size < this.pendingMax;
+  }
+
+  /** Allocates the next command number; it stays pending until `finish`. */
+  allocate(): SequenceNum {
+    assert(this.#state === SessionState.Open, `allocate on a ${this.#state} session`);
+    assert(this.#pending.size < this.pendingMax, 'allocate beyond pendingMax: check hasCapacity()');
+    const seq = sequenceNum(this.#nextSeq++);
+    this.#pending.add(seq);
+    return seq;
+  }
+
+  /** Marks `seq` as a stream command whose outputs are numbered from 1. */
+  startStream(seq: SequenceNum): void {
+    assert(this.#pending.has(seq), `stream ${seq} is not pending`);
+    if (!this.#streams.has(seq)) this.#streams.set(seq, 0);
+  }
+
+  /** Classifies output number `outputSeq` of stream `seq`, advancing its position on Next. */
+  streamOutput(seq: SequenceNum, outputSeq: number): StreamOutputVerdict {
+    const last = this.#streams.get(seq);
+    assert(last !== undefined, `stream ${seq} is not running`);
+    if (outputSeq <= last) return StreamOutputVerdict.Duplicate;
+    if (outputSeq > last + 1) return StreamOutputVerdict.Gap;
+    this.#streams.set(seq, outputSeq);
+    return StreamOutputVerdict.Next;
+  }
+
+  /**
+   * The command is over on the client: answered, its stream ended, or abandoned (aborted with an
+   * unknown outcome). The next keep-alive lets the server retire it; a late retry is STALE.
+   */
+  finish(seq: SequenceNum): void {
+    this.#pending.delete(seq);
+    this.#streams.delete(seq);
+  }
+
+  isPending(seq: SequenceNum): boolean {
+    return this.#pending.has(seq);
+  }
+
+  keepAliveDue(now: number): boolean {
+    return (
+      this.#state === SessionState.Open &&
+      now - this.#lastKeepAliveSentAt >= this.keepAliveIntervalMs
+    );
+  }
+
+  /** The next keep-alive's contents; `now` is recorded as its send time. */
+  keepAlive(now: number): KeepAliveContents {
+    assert(this.#state === SessionState.Open, `keep-alive on a ${this.#state} session`);
+    this.#lastKeepAliveSentAt = now;
+    return {
+      sessionId: this.id,
+      lastCommandSequenceNum: sequenceNum(this.#nextSeq - 1),
+      pending: [...this.#pending].sort((a, b) => a - b),
+      streamPositions: new Map(this.#streams),
+    };
+  }
+
+  /** A keep-alive sent at `sentAt` succeeded: the session was alive on the leader after sentAt. */
+  keepAliveSucceeded(sentAt: number): void {
+    if (this.#state !== SessionState.Open) return;
+    this.#aliveSince = Math.max(this.#aliveSince, sentAt);
+  }
+
+  /**
+   * Whether the session must be taken as expired at `now`: no keep-alive sent within the timeout
+   * has succeeded, so the state machine may have expired it (and cancelled its streams). Final.
+   */
+  checkExpired(now: number): boolean {
+    if (this.#state === SessionState.Open && now - this.#aliveSince >= this.timeoutMs) {
+      this.#state = SessionState.Expired;
+    }
+    return this.#state === SessionState.Expired;
+  }
+
+  /** The state machine answered SESSION_EXPIRED: final. */
+  expired(): void {
+    if (this.#state === SessionState.Open) this.#state = SessionState.Expired;
+  }
+
+  close(): void {
+    if (this.#state === SessionState.Open) this.#state = SessionState.Closed;
+  }
+}
