@@ -1,2 +1,3 @@
 export * from './backoff.js';
 export * from './client-session.js';
+export * from './keep-alive.js';
