@@ -1,0 +1,75 @@
+// The AtomicValue's edge with the wire: decoding its input, encoding its outputs and results.
+// Decoding never throws: malformed bytes come back as undefined and become an INVALID result.
+
+import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
+import { assert, type LogIndex, type TimestampMs } from '../../common/index.js';
+import type { ServiceResult } from '../../fsm/index.js';
+import {
+  type AtomicValueInput,
+  AtomicValueInputSchema,
+  type AtomicValueOutput,
+  AtomicValueOutputSchema,
+  type Value,
+  ValueSchema,
+} from '../../gen/atomix/multiraft/atomic/value/v1/fsm_pb.js';
+import { Status } from '../../gen/multiraft/v1/output_pb.js';
+
+/** The one value an AtomicValue holds. Invariant: `index` ≥ 1; `expireMs` absent = no expiry. */
+export interface StoredValue {
+  readonly value: Uint8Array;
+  readonly index: LogIndex;
+  readonly expireMs: TimestampMs | undefined;
+}
+
+/** A decoded request: one case of the AtomicValueInput oneof (case undefined when it is empty). */
+export type Request = AtomicValueInput['input'];
+
+/** A response: one case of the AtomicValueOutput oneof (never empty). */
+export type Response = Exclude<AtomicValueOutput['output'], { case: undefined }>;
+
+/** Decodes an encoded AtomicValueInput; undefined when the bytes are not a valid message. */
+export function decodeRequest(bytes: Uint8Array): Request | undefined {
+  try {
+    return fromBinary(AtomicValueInputSchema, bytes).input;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The wire form of a stored value (its bytes and version). */
+export function valueMessage(stored: StoredValue): Value {
+  assert(stored.index >= 1, 'a stored value has a version ≥ 1');
+  return create(ValueSchema, { value: stored.value, index: BigInt(stored.index) });
+}
+
+/** The encoded Value carried as `current` by CONFLICT and ALREADY_EXISTS. */
+export function encodeCurrent(stored: StoredValue): Uint8Array {
+  return toBinary(ValueSchema, valueMessage(stored));
+}
+
+/** An OK result carrying the encoded AtomicValueOutput. */
+export function ok(response: Response): ServiceResult {
+  const payload = toBinary(
+    AtomicValueOutputSchema,
+    create(AtomicValueOutputSchema, { output: response }),
+  );
+  return { status: Status.OK, payload };
+}
+
+/** An error result; `current` only for CONFLICT and ALREADY_EXISTS. */
+export function failure(
+  status: Exclude<Status, Status.OK>,
+  message: string,
+  current?: StoredValue,
+): ServiceResult {
+  assert(
+    (current !== undefined) === (status === Status.CONFLICT || status === Status.ALREADY_EXISTS),
+    'current accompanies exactly CONFLICT and ALREADY_EXISTS',
+  );
+  if (current === undefined) return { status, message };
+  return { status, message, current: encodeCurrent(current) };
+}
+
+export function invalid(message: string): ServiceResult {
+  return failure(Status.INVALID, message);
+}
