@@ -28,10 +28,18 @@ export class Scheduler {
     return this.#queue.size;
   }
 
-  /** Runs `run` at `now + delayMs` (after every event already due at that time). */
+  /**
+   * Runs `run` at `now + delayMs`, rounded up to a whole ms (after every event already due at
+   * that time). Whole ms keep every recorded time an integer, as a history requires.
+   */
   after(delayMs: number, run: () => void): Cancellable {
     assert(delayMs >= 0 && Number.isFinite(delayMs), `bad delay ${delayMs}`);
-    const event: Event = { at: this.#now + delayMs, seq: this.#seq++, run, cancelled: false };
+    const event: Event = {
+      at: this.#now + Math.ceil(delayMs),
+      seq: this.#seq++,
+      run,
+      cancelled: false,
+    };
     this.#queue.push(event);
     return {
       cancel: () => {

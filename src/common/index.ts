@@ -2,4 +2,5 @@ export * from './assert.js';
 export * from './crc32c.js';
 export * from './ids.js';
 export * from './min-heap.js';
+export * from './placement.js';
 export * from './prng.js';

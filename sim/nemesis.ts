@@ -1,0 +1,106 @@
+// The simulator's fault schedule: crashes with restarts, symmetric and asymmetric network
+// partitions (including isolating a leader), network storms (loss, duplication, long delays) and
+// clock jumps, drawn from the seed. At most a minority of nodes is down at once, so the cluster
+// can make progress between faults; every fault heals by itself and all heal at the end.
+
+import type { NodeId, Prng } from '../src/common/index.js';
+import type { NetworkFaults, SimNetwork } from './network.js';
+import type { Scheduler } from './scheduler.js';
+import type { SimNode } from './sim-node.js';
+import type { Wire } from './wire.js';
+
+export interface NemesisOptions {
+  readonly scheduler: Scheduler;
+  readonly random: Prng;
+  readonly network: SimNetwork<Wire>;
+  readonly nodes: ReadonlyMap<NodeId, SimNode>;
+  readonly trace: (line: string) => void;
+}
+
+const storm: NetworkFaults = { delayMsMin: 1, delayMsMax: 60, lossRate: 0.2, duplicateRate: 0.1 };
+
+export class Nemesis {
+  readonly #o: NemesisOptions;
+  count = 0;
+
+  constructor(options: NemesisOptions) {
+    this.#o = options;
+  }
+
+  /** Schedules faults from `fromMs` until `untilMs`. */
+  run(fromMs: number, untilMs: number): void {
+    const { scheduler, random } = this.#o;
+    let at = fromMs;
+    for (;;) {
+      at += random.int(300, 2_500);
+      if (at >= untilMs) return;
+      const fault = random.int(0, 5);
+      const lengthMs = random.int(200, 3_000);
+      scheduler.after(at - scheduler.now, () => this.#inject(fault, lengthMs));
+    }
+  }
+
+  healAll(): void {
+    this.#o.network.heal();
+    for (const node of this.#o.nodes.values()) node.start();
+  }
+
+  #inject(fault: number, lengthMs: number): void {
+    const { scheduler, random, network, nodes, trace } = this.#o;
+    const ids = [...nodes.keys()];
+    const victim = this.#victim();
+    const later = (what: string, undo: () => void) => {
+      this.count++;
+      trace(`t=${scheduler.now} fault: ${what} for ${lengthMs} ms`);
+      scheduler.after(lengthMs, () => {
+        undo();
+        trace(`t=${scheduler.now} healed: ${what}`);
+      });
+    };
+    switch (fault) {
+      case 0:
+      case 1: {
+        const down = [...nodes.values()].filter((n) => !n.up).length;
+        if (down >= Math.floor((ids.length - 1) / 2)) return;
+        nodes.get(victim)?.crash();
+        return later(`crash node ${victim}`, () => nodes.get(victim)?.start());
+      }
+      case 2: {
+        const others = ids.filter((id) => id !== victim);
+        network.partition([[victim], others]);
+        return later(`isolate node ${victim}`, () => network.heal());
+      }
+      case 3: {
+        const to = random.pick(ids.filter((id) => id !== victim));
+        network.cut(victim, to);
+        return later(`cut ${victim} -> ${to}`, () => network.heal());
+      }
+      case 4: {
+        const before = network.faults;
+        network.faults = storm;
+        return later('network storm', () => {
+          network.faults = before;
+        });
+      }
+      default: {
+        const jump = random.int(-2_000, 2_000);
+        const node = nodes.get(victim);
+        if (node === undefined) return;
+        node.clockOffsetMs += jump;
+        this.count++;
+        trace(`t=${scheduler.now} fault: clock of node ${victim} jumps ${jump} ms`);
+      }
+    }
+  }
+
+  /** A leader half of the time (the interesting target), else any node. */
+  #victim(): NodeId {
+    const { random, nodes } = this.#o;
+    if (random.chance(0.5)) {
+      for (const node of nodes.values()) {
+        for (const replica of node.replicas().values()) if (replica.isLeader) return node.id;
+      }
+    }
+    return random.pick([...nodes.keys()]);
+  }
+}
