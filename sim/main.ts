@@ -4,7 +4,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { formatHistory } from './linearizability/index.js';
-import { defaultSimOptions, runSeed, type SeedResult } from './run-seed.js';
+import { defaultSimOptions, runSeed, type SeedResult, type SimOptions } from './run-seed.js';
 
 const { values } = parseArgs({
   options: {
@@ -34,6 +34,25 @@ const options = {
   clients: number(values.clients, defaultSimOptions.clients),
 };
 
+/** Runs a seed; an exception (an assertion: a bug) is that seed's violation, not the end. */
+function run(opts: SimOptions): SeedResult {
+  try {
+    return runSeed(opts);
+  } catch (error) {
+    const what = error instanceof Error ? (error.stack ?? error.message) : String(error);
+    return {
+      seed: opts.seed,
+      ops: 0,
+      faults: 0,
+      checkerUnknown: false,
+      unknownOps: 0,
+      violations: [`crashed: ${what}`],
+      history: [],
+      stats: {},
+    };
+  }
+}
+
 function report(r: SeedResult): void {
   console.log(`seed ${r.seed}: ${r.violations.length} violation(s)`);
   for (const v of r.violations) console.log(`  ${v}`);
@@ -47,7 +66,7 @@ function report(r: SeedResult): void {
 const started = performance.now();
 if (values.seed !== undefined) {
   const seed = number(values.seed, 1);
-  const r = runSeed({ ...options, seed, trace: (line) => console.log(line) });
+  const r = run({ ...options, seed, trace: (line) => console.log(line) });
   console.log(JSON.stringify(r.stats));
   const unknown = r.checkerUnknown ? 1 : 0;
   console.log(
@@ -65,7 +84,7 @@ let unknown = 0;
 let unknownOps = 0;
 let violations = 0;
 for (let seed = first; seed < first + count; seed++) {
-  const r = runSeed({ ...options, seed });
+  const r = run({ ...options, seed });
   ops += r.ops;
   faults += r.faults;
   unknown += r.checkerUnknown ? 1 : 0;
