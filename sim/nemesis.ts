@@ -1,7 +1,8 @@
-// The simulator's fault schedule: crashes with restarts, symmetric and asymmetric network
-// partitions (including isolating a leader), network storms (loss, duplication, long delays) and
-// clock jumps, drawn from the seed. At most a minority of nodes is down at once, so the cluster
-// can make progress between faults; every fault heals by itself and all heal at the end.
+// The simulator's fault schedule, drawn from the seed: crashes with restarts, symmetric and
+// asymmetric network partitions (including isolating a leader), leader churn, slow disks,
+// whole-cluster power loss, network storms (loss, duplication, long delays) and clock jumps.
+// Apart from a power loss, at most a minority of nodes is down at once, so the cluster can make
+// progress between faults; every fault heals by itself, and all heal at the end.
 
 import type { NodeId, Prng } from '../src/common/index.js';
 import type { NetworkFaults, SimNetwork } from './network.js';
@@ -34,7 +35,7 @@ export class Nemesis {
     for (;;) {
       at += random.int(300, 2_500);
       if (at >= untilMs) return;
-      const fault = random.int(0, 5);
+      const fault = random.int(0, 8);
       const lengthMs = random.int(200, 3_000);
       scheduler.after(at - scheduler.now, () => this.#inject(fault, lengthMs));
     }
@@ -82,6 +83,23 @@ export class Nemesis {
           network.faults = before;
         });
       }
+      case 6:
+        this.count++;
+        trace(`t=${scheduler.now} fault: leader churn for ${lengthMs} ms`);
+        return this.#churn(scheduler.now + lengthMs);
+      case 7: {
+        const node = nodes.get(victim);
+        if (node === undefined) return;
+        const [min, max] = node.fsyncLatency;
+        node.setFsyncLatency(50, 400);
+        return later(`slow disk on node ${victim}`, () => node.setFsyncLatency(min, max));
+      }
+      case 8:
+        // Power loss of the whole cluster: every unsynced tail is lost or torn at once.
+        for (const node of nodes.values()) node.crash();
+        return later('power loss of every node', () => {
+          for (const node of nodes.values()) node.start();
+        });
       default: {
         const jump = random.int(-2_000, 2_000);
         const node = nodes.get(victim);
@@ -93,10 +111,24 @@ export class Nemesis {
     }
   }
 
+  /**
+   * Isolates whoever leads, again and again, often right after it won: terms end with their
+   * entries on a minority, the pattern behind the Raft paper's figure 8.
+   */
+  #churn(untilMs: number): void {
+    const { scheduler, random, network, nodes } = this.#o;
+    network.heal();
+    if (scheduler.now >= untilMs) return;
+    const leader = this.#victim(1);
+    const others = [...nodes.keys()].filter((id) => id !== leader);
+    network.partition([[leader], others]);
+    scheduler.after(random.int(20, 300), () => this.#churn(untilMs));
+  }
+
   /** A leader half of the time (the interesting target), else any node. */
-  #victim(): NodeId {
+  #victim(leaderChance = 0.5): NodeId {
     const { random, nodes } = this.#o;
-    if (random.chance(0.5)) {
+    if (random.chance(leaderChance)) {
       for (const node of nodes.values()) {
         for (const replica of node.replicas().values()) if (replica.isLeader) return node.id;
       }

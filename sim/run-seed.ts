@@ -101,6 +101,10 @@ export function runSeed(options: SimOptions): SeedResult {
       }
     }
   };
+  // One entry per Append (0) splits a new leader's empty entry from older ones: the figure-8
+  // window that a single batched Append would close.
+  const maxMsgBytes = random.pick([0, 200, 64 * 1024]);
+  const maxInflightMsgs = random.pick([1, 4, 256]);
   for (const id of nodeIds) {
     const drift = options.faults ? (random.float() - 0.5) * 0.02 : 0;
     nodes.set(
@@ -119,6 +123,8 @@ export function runSeed(options: SimOptions): SeedResult {
         fsyncMsMax: options.faults ? 8 : 2,
         keepUnsyncedRate: 0.5,
         snapshotEntries: 40 + random.int(0, 80),
+        maxMsgBytes,
+        maxInflightMsgs,
         observe,
       }),
     );

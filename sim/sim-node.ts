@@ -23,11 +23,14 @@ export interface SimNodeOptions {
   readonly fsm: PartitionConfigInput;
   /** How often the node ticks its replicas, in its own clock's ms. */
   readonly tickMs: number;
-  readonly fsyncMsMin: number;
-  readonly fsyncMsMax: number;
+  fsyncMsMin: number;
+  fsyncMsMax: number;
   /** On a crash, the chance that a random prefix of the unsynced writes survived. */
   readonly keepUnsyncedRate: number;
   readonly snapshotEntries: number;
+  /** Raft's batching limits, varied per seed to reach more replication paths. */
+  readonly maxMsgBytes: number;
+  readonly maxInflightMsgs: number;
   /** Called after each ready loop with the node's replicas (for invariant checks). */
   readonly observe: (node: SimNode) => void;
 }
@@ -56,6 +59,16 @@ export class SimNode {
 
   get up(): boolean {
     return this.#up;
+  }
+
+  /** Makes fsyncs take [minMs, maxMs] from now on (a slow or stalling disk). */
+  setFsyncLatency(minMs: number, maxMs: number): void {
+    this.#o.fsyncMsMin = minMs;
+    this.#o.fsyncMsMax = maxMs;
+  }
+
+  get fsyncLatency(): readonly [number, number] {
+    return [this.#o.fsyncMsMin, this.#o.fsyncMsMax];
   }
 
   /** The node's clock offset; the nemesis jumps it to skew the leader's timestamps. */
@@ -87,7 +100,8 @@ export class SimNode {
             random: () => random.float(),
             electionTimeoutTicks: 10,
             heartbeatTicks: 1,
-            maxMsgBytes: 64 * 1024,
+            maxMsgBytes: this.#o.maxMsgBytes,
+            maxInflightMsgs: this.#o.maxInflightMsgs,
           },
           fsm: this.#o.fsm,
           clock: { now: () => this.#o.clock.now() },
