@@ -1,0 +1,14 @@
+/**
+ * A small seeded PRNG (mulberry32) for tests and the simulator: returns numbers in [0, 1). The
+ * core never seeds itself; the host hands in its own source.
+ */
+export function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
