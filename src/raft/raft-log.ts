@@ -70,22 +70,32 @@ export class RaftLog {
 
   /** The term of entry i; throws CompactedError / UnavailableEntriesError outside the log. */
   term(i: LogIndex): Term {
-    const snap = this.unstableSnapshot;
-    if (snap && i === snap.meta.index) return snap.meta.term;
-    if (i > this.lastIndex()) throw new UnavailableEntriesError(`entry ${i} is not in the log`);
-    if (i >= this.unstableOffset) return this.unstableEntries[i - this.unstableOffset]!.term;
-    if (snap) throw new CompactedError(`entry ${i} is below the snapshot at ${snap.meta.index}`);
-    return this.storage.term(i);
+    const t = this.#lookupTerm(i);
+    if (t === 'above') throw new UnavailableEntriesError(`entry ${i} is not in the log`);
+    if (t === 'below') throw new CompactedError(`entry ${i} is below the log's first index`);
+    return t;
   }
 
-  /** The term of entry i, or 0 when the log does not hold it. */
+  /**
+   * The term of entry i, or 0 when the log does not hold it. On the hot path of every Append and
+   * commit, so it decides by bounds instead of catching the storage's exceptions.
+   */
   termOrZero(i: LogIndex): Term {
+    const t = this.#lookupTerm(i);
+    return t === 'above' || t === 'below' ? term(0) : t;
+  }
+
+  #lookupTerm(i: LogIndex): Term | 'above' | 'below' {
+    const snap = this.unstableSnapshot;
+    if (snap && i === snap.meta.index) return snap.meta.term;
+    if (i > this.lastIndex()) return 'above';
+    if (i >= this.unstableOffset) return this.unstableEntries[i - this.unstableOffset]!.term;
+    if (snap || i < this.storage.firstIndex() - 1) return 'below';
     try {
-      return this.term(i);
+      return this.storage.term(i);
     } catch (error) {
-      if (error instanceof CompactedError || error instanceof UnavailableEntriesError) {
-        return term(0);
-      }
+      // A store may hold less than its bounds promise (a compaction racing this read).
+      if (error instanceof CompactedError) return 'below';
       throw error;
     }
   }
