@@ -18,8 +18,8 @@ export const file_multiraft_v1_snapshot: GenFile = /*@__PURE__*/
 
 /**
  * The body of a partition snapshot. The bytes on disk are a versioned header, this message and a
- * CRC32C (docs/snapshot-format.md). Every repeated field is sorted as stated, so two replicas that
- * applied the same entries produce identical bytes.
+ * CRC32C (docs/fsm.md, "Snapshot layout"). Every repeated field is sorted as stated, so two
+ * replicas that applied the same entries produce identical bytes.
  *
  * @generated from message multiraft.v1.PartitionSnapshot
  */
