@@ -1,0 +1,16 @@
+import { expect, test } from 'vitest';
+import { defaultSimOptions, runSeed } from './run-seed.js';
+
+test('the same seed replays the same run; another seed does not', () => {
+  const options = { ...defaultSimOptions, chaosMs: 3_000 };
+  const trace = (seed: number) => {
+    const lines: string[] = [];
+    const r = runSeed({ ...options, seed, trace: (line) => lines.push(line) });
+    return { lines, history: r.history, stats: r.stats, ops: r.ops, faults: r.faults };
+  };
+  const first = trace(7);
+  expect(first.ops).toBeGreaterThan(100);
+  expect(first.lines.length).toBeGreaterThan(5);
+  expect(trace(7)).toEqual(first);
+  expect(trace(8).history).not.toEqual(first.history);
+});
