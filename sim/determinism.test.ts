@@ -10,7 +10,7 @@ test('the same seed replays the same run; another seed does not', () => {
   };
   const first = trace(7);
   expect(first.ops).toBeGreaterThan(100);
-  expect(first.lines.length).toBeGreaterThan(5);
+  expect(first.lines.length).toBeGreaterThan(2);
   expect(trace(7)).toEqual(first);
   expect(trace(8).history).not.toEqual(first.history);
 });
