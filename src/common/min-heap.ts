@@ -1,6 +1,6 @@
-// A binary min-heap ordered by a comparison function. Used for timers ordered by (deadline,
-// insertion order) and by the simulator's event queue; ties must be broken by the caller's
-// comparison so that the pop order is fully deterministic.
+// A binary min-heap over a caller-given strict order. The fsm's timer queue keys it by (deadline,
+// insertion seq) and the simulator's event queue by (time, insertion seq): total orders, so the pop
+// order never depends on the heap's layout and two heaps with the same items pop them alike.
 
 export class MinHeap<T> {
   readonly #items: T[] = [];
@@ -39,11 +39,6 @@ export class MinHeap<T> {
       this.#siftDown(0);
     }
     return top;
-  }
-
-  /** The items in no particular order (for snapshots, which sort them themselves). */
-  values(): readonly T[] {
-    return this.#items;
   }
 
   #siftDown(start: number): void {

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { MinHeap } from '../common/index.js';
 import { TimerKind } from '../gen/multiraft/v1/snapshot_pb.js';
-import { MinHeap } from './min-heap.js';
 import { TimerQueue } from './timer-queue.js';
 
 describe('min-heap', () => {

@@ -3,9 +3,8 @@
 // cancelled timers stay in the heap as dead entries, skipped when they reach the top and dropped
 // by a rebuild when they outnumber the live ones (the pop order never depends on the heap layout).
 
-import { assert } from '../common/index.js';
+import { assert, MinHeap } from '../common/index.js';
 import type { TimerKind } from '../gen/multiraft/v1/snapshot_pb.js';
-import { MinHeap } from './min-heap.js';
 
 export interface Timer {
   readonly deadlineMs: number;
