@@ -45,6 +45,12 @@ export class Prng {
     return lo + Math.floor(this.float() * (hi - lo + 1));
   }
 
+  /** An integer in [0, n), for n >= 1. */
+  below(n: number): number {
+    assert(Number.isSafeInteger(n) && n >= 1, `bad bound ${n}`);
+    return Math.floor(this.float() * n);
+  }
+
   /** True with probability p. */
   chance(p: number): boolean {
     return this.float() < p;

@@ -3,9 +3,9 @@
 // and offset. Truncated and zero-filled files are handled the same way.
 
 import { describe, expect, it } from 'vitest';
-import { logIndex } from '../common/index.js';
+import { logIndex, Prng } from '../common/index.js';
 import { CorruptLogError } from './errors.js';
-import { FaultFileSystem, Rng } from './fault-fs.js';
+import { FaultFileSystem } from './fault-fs.js';
 import { scanSegment } from './segment-format.js';
 import { mkEntries, openWal, p } from './test-helpers.js';
 
@@ -29,7 +29,7 @@ function segmentPaths(fs: FaultFileSystem): string[] {
 
 describe('corruption', () => {
   it('detects a flipped bit anywhere: torn tail at the end, an error with file and offset elsewhere', async () => {
-    const rng = new Rng(77);
+    const rng = new Prng(77);
     const reference = await build(1);
     const paths = segmentPaths(reference);
     expect(paths.length).toBeGreaterThanOrEqual(3);
@@ -37,7 +37,7 @@ describe('corruption', () => {
     let corrupt = 0;
     for (let trial = 0; trial < 80; trial++) {
       const fs = await build(1);
-      const path = paths[rng.int(paths.length)]!;
+      const path = paths[rng.below(paths.length)]!;
       const content = fs.content(path);
       const isLast = path === paths[paths.length - 1];
       // Half the trials aim at the last batch, which the random pick rarely hits.
@@ -45,9 +45,9 @@ describe('corruption', () => {
       const lastBatch = scan.batches[scan.batches.length - 1]!;
       const at =
         isLast && trial % 2 === 0
-          ? lastBatch.offset + rng.int(lastBatch.end - lastBatch.offset)
-          : rng.int(content.length);
-      fs.flipBit(path, at, rng.int(8));
+          ? lastBatch.offset + rng.below(lastBatch.end - lastBatch.offset)
+          : rng.below(content.length);
+      fs.flipBit(path, at, rng.below(8));
       const batch = [...scan.batches].reverse().find((b) => b.offset <= at);
       const offset = batch ? batch.offset : 0;
       if (isLast && batch === lastBatch) {

@@ -4,9 +4,9 @@
 // and more work on the recovered log. Fixed seeds; a failure prints the seed.
 
 import { describe, expect, it } from 'vitest';
-import { logIndex, nodeId, term } from '../common/index.js';
+import { logIndex, nodeId, Prng, term } from '../common/index.js';
 import type { HardState } from '../raft/index.js';
-import { FaultFileSystem, Rng } from './fault-fs.js';
+import { FaultFileSystem } from './fault-fs.js';
 import type { PartitionLog } from './partition-log.js';
 import { entryData, p } from './test-helpers.js';
 import { Wal } from './wal.js';
@@ -74,7 +74,7 @@ class Workload {
   durable = 0;
   terms: number[];
   constructor(
-    readonly rng: Rng,
+    readonly rng: Prng,
     model: Model,
   ) {
     this.model = model;
@@ -89,25 +89,25 @@ class Workload {
   /** One random operation; returns false when the WAL (or the process) is gone. */
   async step(wal: Wal): Promise<void> {
     const r = this.rng;
-    const k = r.int(partitions);
+    const k = r.below(partitions);
     const m = this.model[k]!;
     const log: PartitionLog = wal.partition(p(k + 1));
-    const roll = r.next();
+    const roll = r.float();
     if (roll < 0.55 || lastOf(m) === m.base) {
-      this.#append(log, m, k, lastOf(m) + 1, 1 + r.int(5));
+      this.#append(log, m, k, lastOf(m) + 1, 1 + r.below(5));
     } else if (roll < 0.7) {
       // Often the lowest point allowed: right after the commit index or the compaction point.
       const lowest = Math.max(m.base, m.hardState.commit) + 1;
-      const from = r.int(3) === 0 ? lowest : m.base + 1 + r.int(lastOf(m) - m.base);
+      const from = r.below(3) === 0 ? lowest : m.base + 1 + r.below(lastOf(m) - m.base);
       if (from > m.hardState.commit) {
         this.terms[k]!++;
-        this.#append(log, m, k, from, 1 + r.int(3));
+        this.#append(log, m, k, from, 1 + r.below(3));
       }
     } else if (roll < 0.9) {
       const hs: HardState = {
         term: term(this.terms[k]!),
-        vote: nodeId(1 + r.int(3)),
-        commit: logIndex(Math.max(m.hardState.commit, m.base + r.int(lastOf(m) - m.base + 1))),
+        vote: nodeId(1 + r.below(3)),
+        commit: logIndex(Math.max(m.hardState.commit, m.base + r.below(lastOf(m) - m.base + 1))),
       };
       log.setHardState(hs);
       m.hardState = hs;
@@ -117,7 +117,7 @@ class Workload {
       const mark = this.history.length - 1;
       await wal.flushed();
       this.durable = Math.max(this.durable, mark);
-      await this.#receive(log, m, k, lastOf(m) + 1 + r.int(20));
+      await this.#receive(log, m, k, lastOf(m) + 1 + r.below(20));
     } else if (roll < 0.95 && m.hardState.commit > m.base) {
       // A state machine only applies (and snapshots) entries that are durable.
       const mark = this.history.length - 1;
@@ -133,11 +133,11 @@ class Workload {
 
   #append(log: PartitionLog, m: ModelPartition, k: number, from: number, count: number) {
     const t = this.terms[k]!;
-    const salt = this.rng.int(1000);
+    const salt = this.rng.below(1000);
     const adds: ModelEntry[] = [];
     const entries = [];
     for (let i = 0; i < count; i++) {
-      const size = this.rng.int(4) === 0 ? this.rng.int(2000) : this.rng.int(64);
+      const size = this.rng.below(4) === 0 ? this.rng.below(2000) : this.rng.below(64);
       adds.push({ term: t, size, salt });
       const index = from + i;
       entries.push({
@@ -201,7 +201,7 @@ interface Stats {
 async function runSeed(seed: number, stats: Stats): Promise<void> {
   // An fdatasync takes a macrotask: the workload queues more while a batch is in flight.
   let fs = new FaultFileSystem({ seed, syncDelay: (done) => setImmediate(done) });
-  const rng = new Rng(seed ^ 0x9e3779b9);
+  const rng = new Prng(seed ^ 0x9e3779b9);
   const opts = {
     dir: '/wal',
     segmentBytesMax: 8192,
@@ -216,12 +216,12 @@ async function runSeed(seed: number, stats: Stats): Promise<void> {
     const work = new Workload(rng, model);
     // Half the cycles crash right after a write (unsynced: lost, kept or torn), half after any
     // operation (a write, an fdatasync, a segment creation, a rename, a deletion).
-    if (cycle % 2 === 0) fs.crashAfterWrites = 3 + rng.int(100);
-    else fs.crashAfterOps = 5 + rng.int(200);
+    if (cycle % 2 === 0) fs.crashAfterWrites = 3 + rng.below(100);
+    else fs.crashAfterOps = 5 + rng.below(200);
     try {
       for (let i = 0; i < 400; i++) {
         await work.step(wal);
-        if (rng.int(3) === 0) await new Promise((r) => setImmediate(r));
+        if (rng.below(3) === 0) await new Promise((r) => setImmediate(r));
       }
     } catch {
       // The crash surfaced as a failed WAL or a dead file system.

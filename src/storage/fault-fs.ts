@@ -7,27 +7,8 @@
 // Deterministic: every random choice comes from the seed. Every method completes at once (its
 // promise is already settled), so a simulator can drive it without real time.
 
-import { assert } from '../common/index.js';
+import { assert, Prng } from '../common/index.js';
 import type { FileHandle, FileSystem, OpenMode } from './fs.js';
-
-/** mulberry32: a small seeded generator; `next()` is in [0, 1). */
-export class Rng {
-  #s: number;
-  constructor(seed: number) {
-    this.#s = seed >>> 0;
-  }
-  next(): number {
-    this.#s = (this.#s + 0x6d2b79f5) >>> 0;
-    let t = this.#s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  }
-  /** An integer in [0, n). */
-  int(n: number): number {
-    return Math.floor(this.next() * n);
-  }
-}
 
 /** Thrown by every call once the process using the file system has crashed. */
 export class CrashedError extends Error {
@@ -83,7 +64,7 @@ export interface FaultOptions {
 }
 
 export class FaultFileSystem implements FileSystem {
-  readonly rng: Rng;
+  readonly rng: Prng;
   #files = new Map<string, Inode>();
   #durableFiles = new Map<string, Inode>();
   #dirs = new Set<string>(['/']);
@@ -100,9 +81,9 @@ export class FaultFileSystem implements FileSystem {
   writes = 0;
   syncs = 0;
 
-  constructor(opts: FaultOptions, rng?: Rng) {
+  constructor(opts: FaultOptions, rng?: Prng) {
     this.#opts = opts;
-    this.rng = rng ?? new Rng(opts.seed);
+    this.rng = rng ?? new Prng(opts.seed);
   }
 
   async open(path: string, mode: OpenMode): Promise<FileHandle> {
@@ -188,17 +169,17 @@ export class FaultFileSystem implements FileSystem {
   /** Called by handles. */
   maybeFailWrite(inode: Inode, data: Uint8Array, position: number): void {
     this.writes++;
-    const fail = this.failNextWrite || this.rng.next() < (this.#opts.writeFailRate ?? 0);
+    const fail = this.failNextWrite || this.rng.float() < (this.#opts.writeFailRate ?? 0);
     if (!fail) return;
     this.failNextWrite = false;
     // A failed write may still have put a prefix of its bytes into the page cache.
-    inode.write(data.subarray(0, this.rng.int(data.length + 1)), position);
+    inode.write(data.subarray(0, this.rng.below(data.length + 1)), position);
     throw new InjectedIoError('injected write failure');
   }
 
   maybeFailSync(): void {
     this.syncs++;
-    const fail = this.failNextSync || this.rng.next() < (this.#opts.syncFailRate ?? 0);
+    const fail = this.failNextSync || this.rng.float() < (this.#opts.syncFailRate ?? 0);
     if (!fail) return;
     this.failNextSync = false;
     throw new InjectedIoError('injected fdatasync failure');
@@ -259,12 +240,12 @@ export class FaultFileSystem implements FileSystem {
     const out = new Inode();
     out.write(inode.durable, 0);
     const writes = inode.unsynced;
-    const keep = this.rng.int(writes.length + 1);
+    const keep = this.rng.below(writes.length + 1);
     for (let i = 0; i < keep; i++) out.write(writes[i]!.data, writes[i]!.position);
     const torn = writes[keep];
-    if (torn && this.rng.next() < 0.75) {
-      const cut = this.rng.int(torn.data.length + 1);
-      const zeroFill = this.rng.next() < 0.3;
+    if (torn && this.rng.float() < 0.75) {
+      const cut = this.rng.below(torn.data.length + 1);
+      const zeroFill = this.rng.float() < 0.3;
       const part = torn.data.slice(0, zeroFill ? torn.data.length : cut);
       if (zeroFill) part.fill(0, cut);
       out.write(part, torn.position);

@@ -15,7 +15,6 @@ export {
   FaultFileSystem,
   type FaultOptions,
   InjectedIoError,
-  Rng,
 } from './fault-fs.js';
 export type { FileHandle, FileSystem, OpenMode } from './fs.js';
 export { NodeFileSystem } from './node-fs.js';
