@@ -1,7 +1,7 @@
 // A deterministic in-memory cluster of RawNodes for the scenario and property tests: messages
 // queue per destination, partitions drop them, and each node reports its writes durable either
 // at once (auto) or only on request (manual), to exercise the durability contract.
-import { type LogIndex, logIndex, type NodeId, nodeId } from '../common/index.js';
+import { type LogIndex, logIndex, type NodeId, nodeId, Prng } from '../common/index.js';
 import type { RaftConfig } from './config.js';
 import type { Entry } from './log-types.js';
 import type { RaftLogger } from './logger.js';
@@ -9,7 +9,6 @@ import { MemoryStorage } from './memory-storage.js';
 import { type Message, MessageType, messageTypeName } from './message.js';
 import { progressStateName } from './progress.js';
 import { roleName } from './raft.js';
-import { seededRandom } from './random.js';
 import { RawNode, type Ready } from './raw-node.js';
 
 export interface ClusterOptions {
@@ -53,7 +52,8 @@ export class Cluster {
     const total = options.voters + (options.learners ?? 0);
     const voters = range(1, options.voters);
     const learners = range(options.voters + 1, total);
-    this.#random = seededRandom(options.seed ?? 1);
+    const prng = new Prng(options.seed ?? 1);
+    this.#random = () => prng.float();
     for (const i of range(1, total)) {
       const id = nodeId(i);
       const storage = MemoryStorage.withVoters(voters, learners);

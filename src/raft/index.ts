@@ -8,7 +8,6 @@ export { MemoryStorage } from './memory-storage.js';
 export * from './message.js';
 export { ProgressState, progressStateName } from './progress.js';
 export { roleName } from './raft.js';
-export { seededRandom } from './random.js';
 export {
   type ProgressStatus,
   RawNode,
