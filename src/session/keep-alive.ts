@@ -9,7 +9,8 @@ import type { KeepAliveContents } from './client-session.js';
 
 export function keepAliveInput(contents: KeepAliveContents): KeepAliveInput {
   const positions: Record<string, bigint> = {};
-  for (const [seq, outputSeq] of contents.streamPositions) positions[String(seq)] = BigInt(outputSeq);
+  for (const [seq, outputSeq] of contents.streamPositions)
+    positions[String(seq)] = BigInt(outputSeq);
   return create(KeepAliveInputSchema, {
     sessionId: BigInt(contents.sessionId),
     lastCommandSequenceNum: BigInt(contents.lastCommandSequenceNum),
