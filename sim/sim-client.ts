@@ -19,9 +19,15 @@ import {
 } from '../src/gen/atomix/multiraft/v1/fsm_pb.js';
 import { type CommandOutput, QueryInputSchema, Status } from '../src/gen/multiraft/v1/output_pb.js';
 import { atomicValueService } from '../src/primitives/index.js';
-import { ClientSession, keepAliveInput } from '../src/session/index.js';
+import {
+  Call,
+  type CallHost,
+  type CallPayload,
+  type CallSpec,
+  ClientSession,
+  keepAliveInput,
+} from '../src/session/index.js';
 import { decodeOp, encodeOp, eventsInput } from './atomic-value-codec.js';
-import { Call, type CallHost, type CallSpec } from './call.js';
 import type { EventsChecker } from './events-checker.js';
 import type { HistoryRecorder, OpInput } from './linearizability/index.js';
 import type { Scheduler } from './scheduler.js';
@@ -85,7 +91,7 @@ export class SimClient implements CallHost {
   }
 
   // CallHost
-  get scheduler(): Scheduler {
+  get timers(): Scheduler {
     return this.#o.scheduler;
   }
   get random(): Prng {
@@ -100,8 +106,14 @@ export class SimClient implements CallHost {
   get refreshMs(): number {
     return 1_000;
   }
-  send(to: NodeId, wire: Wire): void {
-    this.#o.send(this.#o.id, to, wire);
+  send(to: NodeId, call: number, partition: PartitionId, payload: CallPayload): void {
+    this.#o.send(
+      this.#o.id,
+      to,
+      payload.kind === 'propose'
+        ? { kind: 'propose', call, partition, input: payload.input }
+        : { kind: 'query', call, partition, input: payload.input },
+    );
   }
   register(callId: number, call: Call): void {
     this.#calls.set(callId, call);

@@ -1,13 +1,41 @@
-// One logical request of a simulated client, retried across attempts (same contents, so a command
-// keeps its sequence number) until it is answered or its deadline passes. Attempts follow the
-// leader hint of NOT_LEADER answers, rotate on silence, and back off on refusals.
+// One logical request of a client, retried across attempts with the same contents (so a command
+// keeps its session and sequence number and executes at most once) until it is answered or its
+// deadline passes. Attempts follow the leader hint of NOT_LEADER answers, move to the next node
+// when an attempt goes unanswered (a lost connection), and back off with jitter on refusals
+// (UNAVAILABLE, leadership changes). Pure: time and I/O come through the CallHost; the SDK, the
+// server's gateway and the simulator drive it.
 
-import type { NodeId, PartitionId, Prng } from '../src/common/index.js';
-import type { PartitionInput } from '../src/gen/atomix/multiraft/v1/fsm_pb.js';
-import type { QueryInput } from '../src/gen/multiraft/v1/output_pb.js';
-import { Backoff } from '../src/session/index.js';
-import type { Cancellable, Scheduler } from './scheduler.js';
-import type { Wire } from './wire.js';
+import type { NodeId, PartitionId, Prng } from '../common/index.js';
+import type { ServiceResult } from '../fsm/index.js';
+import type { PartitionInput } from '../gen/atomix/multiraft/v1/fsm_pb.js';
+import type { CommandOutput, QueryInput } from '../gen/multiraft/v1/output_pb.js';
+import { Backoff } from './backoff.js';
+
+/** Timers as the caller has them (real timers, or a simulator's scheduler). */
+export interface Timers {
+  /** The current time in ms. */
+  readonly now: number;
+  after(delayMs: number, run: () => void): { cancel(): void };
+}
+
+/** What a node answers to one attempt, tagged with the attempt's call id. */
+export type CallReply =
+  | { readonly kind: 'output'; readonly call: number; readonly output: CommandOutput }
+  | {
+      readonly kind: 'result';
+      readonly call: number;
+      readonly result: ServiceResult;
+      readonly index: number;
+    }
+  | { readonly kind: 'end'; readonly call: number }
+  | {
+      readonly kind: 'error';
+      readonly call: number;
+      readonly code: string;
+      readonly leaderHint: number;
+      /** The attempt certainly did not happen. */
+      readonly safeToRetry: boolean;
+    };
 
 export type CallPayload =
   | { readonly kind: 'propose'; readonly input: PartitionInput }
@@ -21,18 +49,19 @@ export interface CallSpec {
   /** A stream: silence is normal; it is re-sent every `refreshMs` to follow the leader. */
   readonly stream?: boolean;
   /** Handles a reply; returns true when the call is over. */
-  onReply(wire: Extract<Wire, { kind: 'output' | 'result' | 'end' }>): boolean;
+  onReply(reply: Exclude<CallReply, { kind: 'error' }>): boolean;
   /** The call gave up; `mayHaveApplied` unless every attempt certainly did not happen. */
   onGiveUp(mayHaveApplied: boolean): void;
 }
 
 export interface CallHost {
-  readonly scheduler: Scheduler;
+  readonly timers: Timers;
   readonly random: Prng;
   readonly nodes: readonly NodeId[];
   readonly attemptTimeoutMs: number;
   readonly refreshMs: number;
-  send(to: NodeId, wire: Wire): void;
+  /** Sends attempt `call` of `payload` for `partition` to node `to`. */
+  send(to: NodeId, call: number, partition: PartitionId, payload: CallPayload): void;
   register(callId: number, call: Call): void;
   unregister(callId: number): void;
   nextCallId(): number;
@@ -45,7 +74,7 @@ export class Call {
   readonly #host: CallHost;
   readonly #backoff: Backoff;
   #current = 0;
-  #timer: Cancellable | undefined;
+  #timer: { cancel(): void } | undefined;
   #refusals = 0;
   #mayHaveApplied = false;
   #over = false;
@@ -71,10 +100,10 @@ export class Call {
   retryNow(): void {
     if (this.#over) return;
     this.#timer?.cancel();
-    this.#timer = this.#host.scheduler.after(0, () => this.#attempt());
+    this.#timer = this.#host.timers.after(0, () => this.#attempt());
   }
 
-  reply(wire: Extract<Wire, { kind: 'output' | 'result' | 'end' | 'error' }>): void {
+  reply(wire: CallReply): void {
     if (this.#over || wire.call !== this.#current) return;
     if (wire.kind === 'error') {
       this.#refused(wire);
@@ -91,7 +120,7 @@ export class Call {
   #attempt(): void {
     if (this.#over) return;
     const host = this.#host;
-    if (host.scheduler.now >= this.spec.deadline) {
+    if (host.timers.now >= this.spec.deadline) {
       this.#finish();
       this.spec.onGiveUp(this.#mayHaveApplied);
       return;
@@ -99,14 +128,11 @@ export class Call {
     host.unregister(this.#current);
     this.#current = host.nextCallId();
     host.register(this.#current, this);
-    const to = host.leaderOf(this.spec.partition);
-    const { payload, partition } = this.spec;
-    const call = this.#current;
     host.send(
-      to,
-      payload.kind === 'propose'
-        ? { kind: 'propose', call, partition, input: payload.input }
-        : { kind: 'query', call, partition, input: payload.input },
+      host.leaderOf(this.spec.partition),
+      this.#current,
+      this.spec.partition,
+      this.spec.payload,
     );
     this.#arm(this.spec.stream ? host.refreshMs : host.attemptTimeoutMs);
   }
@@ -114,7 +140,7 @@ export class Call {
   /** No answer in time: the attempt may have happened; try the next node. */
   #arm(ms: number): void {
     this.#timer?.cancel();
-    this.#timer = this.#host.scheduler.after(ms, () => {
+    this.#timer = this.#host.timers.after(ms, () => {
       if (this.#over) return;
       if (this.spec.payload.kind === 'propose') this.#mayHaveApplied = true;
       if (!this.spec.stream) this.#rotateLeader();
@@ -122,7 +148,7 @@ export class Call {
     });
   }
 
-  #refused(wire: Extract<Wire, { kind: 'error' }>): void {
+  #refused(wire: Extract<CallReply, { kind: 'error' }>): void {
     if (!wire.safeToRetry && this.spec.payload.kind === 'propose') this.#mayHaveApplied = true;
     if (wire.code === 'SUPERSEDED') return;
     if (wire.code === 'NOT_LEADER' && wire.leaderHint !== 0) {
@@ -132,7 +158,7 @@ export class Call {
     }
     this.#timer?.cancel();
     const delay = this.#backoff.delayMs(this.#refusals++);
-    this.#timer = this.#host.scheduler.after(delay, () => this.#attempt());
+    this.#timer = this.#host.timers.after(delay, () => this.#attempt());
   }
 
   #rotateLeader(): void {
