@@ -7,6 +7,7 @@ export default defineConfig({
     pool: 'forks',
     poolOptions: { forks: { maxForks: 2, minForks: 1 } },
     testTimeout: 60_000,
+    setupFiles: ['test/setup-fast-check.ts'],
     coverage: {
       provider: 'v8',
       include: ['src/**/*.ts'],

@@ -197,6 +197,10 @@ function step(c: Cluster, a: Action, ready: (id: NodeId) => void, data: () => st
       const n = c.node(id);
       const at = n.lastApplied;
       if (at <= n.storage.snapshot().meta.index || at > n.durable.lastIndex()) return;
+      // Both images must hold the applied entry itself: a snapshot is stamped with the term of
+      // the entry it covers, and a durable image still holding an overwritten entry at `at`
+      // would stamp it with the wrong term (a host snapshots what it applied, with its term).
+      if (n.durable.term(at) !== n.storage.term(at)) return;
       for (const store of [n.storage, n.durable]) {
         store.createSnapshot(at, c.snapshotData(n, at));
         store.compact(at);
@@ -269,7 +273,10 @@ describe('randomized interleavings keep Raft safe', () => {
           },
         ),
         // A time limit stops a long shrink so the counterexample is still printed.
-        { numRuns: size === 3 ? 500 : 250, interruptAfterTimeLimit: 40_000 },
+        {
+          numRuns: size === 3 ? 500 : 250,
+          interruptAfterTimeLimit: 40_000,
+        },
       );
     });
   }
