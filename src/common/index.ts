@@ -1,4 +1,5 @@
 export * from './assert.js';
+export * from './backoff.js';
 export * from './crc32c.js';
 export * from './ids.js';
 export * from './min-heap.js';

@@ -5,11 +5,10 @@
 // (UNAVAILABLE, leadership changes). Pure: time and I/O come through the CallHost; the SDK, the
 // server's gateway and the simulator drive it.
 
-import type { NodeId, PartitionId, Prng } from '../common/index.js';
+import { Backoff, type NodeId, type PartitionId, type Prng } from '../common/index.js';
 import type { ServiceResult } from '../fsm/index.js';
 import type { PartitionInput } from '../gen/atomix/multiraft/v1/fsm_pb.js';
 import type { CommandOutput, QueryInput } from '../gen/multiraft/v1/output_pb.js';
-import { Backoff } from './backoff.js';
 
 /** Timers as the caller has them (real timers, or a simulator's scheduler). */
 export interface Timers {
@@ -82,7 +81,7 @@ export class Call {
   constructor(host: CallHost, spec: CallSpec) {
     this.#host = host;
     this.spec = spec;
-    this.#backoff = new Backoff(host.random, { baseMs: 5, maxMs: 200 });
+    this.#backoff = new Backoff(() => host.random.float(), { baseMs: 5, maxMs: 200 });
     this.#attempt();
   }
 

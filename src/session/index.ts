@@ -1,4 +1,3 @@
-export * from './backoff.js';
 export * from './call.js';
 export * from './client-session.js';
 export * from './keep-alive.js';
