@@ -10,12 +10,11 @@ const root = new URL('..', import.meta.url).pathname;
 const pureDirs = ['src/raft', 'src/fsm', 'src/primitives', 'src/replica', 'src/session'];
 // The encoders of the I/O layers are pure too (STYLE): tested on raw bytes, no sockets or files.
 const pureFiles = [
-  'src/storage/bytes.ts',
+  'src/common/bytes.ts',
   'src/storage/batch-encoder.ts',
   'src/storage/record-codec.ts',
   'src/storage/segment-format.ts',
   'src/storage/snapshot-format.ts',
-  'src/transport/byte-buffer.ts',
   'src/transport/frame-codec.ts',
   'src/transport/message-codec.ts',
   'src/transport/send-queue.ts',

@@ -2,8 +2,8 @@
 // it records where each entry's record will be (segment, offset) and what each partition has
 // logged, which is what the next segment's checkpoint and the durability report are made of.
 
+import type { ByteWriter } from '../common/index.js';
 import { assert, logIndex, type Term } from '../common/index.js';
-import type { ByteWriter } from './bytes.js';
 import type { WalOp } from './partition-log.js';
 import type { PartitionState } from './partition-state.js';
 import {

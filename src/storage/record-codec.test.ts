@@ -1,7 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { crc32c, logIndex, nodeId, partitionId, term } from '../common/index.js';
-import { ByteWriter } from './bytes.js';
+import { ByteWriter, crc32c, logIndex, nodeId, partitionId, term } from '../common/index.js';
 import { recordBytes } from './partition-log.js';
 import { decodeRecord, encodeRecord, RecordType, type WalRecord } from './record-codec.js';
 

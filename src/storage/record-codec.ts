@@ -4,7 +4,10 @@
 
 import {
   assert,
+  ByteReader,
+  type ByteWriter,
   crc32c,
+  DecodeError,
   type LogIndex,
   logIndex,
   type NodeId,
@@ -15,7 +18,6 @@ import {
   term,
 } from '../common/index.js';
 import type { ConfState, Entry, EntryType, HardState, SnapshotMeta } from '../raft/index.js';
-import { ByteReader, type ByteWriter, DecodeError } from './bytes.js';
 
 export const RecordType = {
   /** Entries from `firstIndex` on; they replace every entry at or above `firstIndex`. */

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { logIndex, partitionId, term } from '../common/index.js';
-import { ByteWriter } from './bytes.js';
+import { ByteWriter, logIndex, partitionId, term } from '../common/index.js';
 import { encodeCompact, encodeEntries } from './record-codec.js';
 import {
   batchHeaderBytes,

@@ -3,9 +3,18 @@
 //   data: the state machine's bytes, written and read in chunks
 //   trailer (20 bytes): u64 dataLength | u32 crc32c(data) | u32 magic | u32 crc32c(first 16)
 
-import { crc32c, logIndex, nodeId, type PartitionId, partitionId, term } from '../common/index.js';
+import {
+  ByteReader,
+  ByteWriter,
+  crc32c,
+  DecodeError,
+  logIndex,
+  nodeId,
+  type PartitionId,
+  partitionId,
+  term,
+} from '../common/index.js';
 import type { ConfState, SnapshotMeta } from '../raft/index.js';
-import { ByteReader, ByteWriter, DecodeError } from './bytes.js';
 
 const magic = new TextEncoder().encode('MRSNAP01');
 const trailerMagic = 0x45534e4d;

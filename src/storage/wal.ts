@@ -4,10 +4,16 @@
 // `flushed()` promise and `onDurable` listeners receive each touched partition's last (index,
 // term) as of that batch. A failed write or fdatasync is fatal: the WAL rejects everything after.
 
-import { assert, type LogIndex, logIndex, type PartitionId, type Term } from '../common/index.js';
+import {
+  assert,
+  ByteWriter,
+  type LogIndex,
+  logIndex,
+  type PartitionId,
+  type Term,
+} from '../common/index.js';
 import type { Entry } from '../raft/index.js';
 import { encodeBatch, encodeCheckpoint } from './batch-encoder.js';
-import { ByteWriter } from './bytes.js';
 import { CorruptLogError, FsyncFailedError, WalClosedError, WalFailedError } from './errors.js';
 import { joinPath } from './fs.js';
 import { type ResolvedWalOptions, resolveOptions, type WalOptions } from './options.js';

@@ -9,14 +9,16 @@
 
 import {
   assert,
+  ByteReader,
+  ByteWriter,
   crc32c,
+  DecodeError,
   type NodeId,
   nodeId,
   type PartitionId,
   partitionId,
 } from '../common/index.js';
 import type { Message } from '../raft/index.js';
-import { ByteReadError, ByteReader, ByteWriter } from './byte-buffer.js';
 import { FrameTooLargeError, MalformedFrameError } from './errors.js';
 import { decodeMessage, encodeMessage } from './message-codec.js';
 
@@ -70,7 +72,7 @@ export class FrameEncoder {
     assert(cluster.length <= clusterIdBytesMax, 'cluster id too long');
     this.#begin(FrameType.Handshake);
     this.#w.varint(h.protocolVersion);
-    this.#w.bytes(cluster);
+    this.#w.lengthPrefixed(cluster);
     this.#w.varint(h.nodeId);
     return this.#finish();
   }
@@ -136,9 +138,9 @@ export class FrameEncoder {
     assert(this.#open, 'FrameEncoder: no open frame');
     this.#open = false;
     this.#w.patchU32(0, this.#w.length - frameHeaderBytes);
-    const head = crc32c(this.#w.view(0, 5));
-    this.#w.patchU32(5, crc32c(this.#w.view(frameHeaderBytes), head));
-    return this.#w.copy();
+    const head = crc32c(this.#w.slice(0, 5));
+    this.#w.patchU32(5, crc32c(this.#w.slice(frameHeaderBytes), head));
+    return this.#w.copyRange();
   }
 }
 
@@ -194,7 +196,7 @@ export function decodeFrame(
     if (r.remaining !== 0) return malformed(`${r.remaining} bytes after the body`);
     return { ok: true, value: frame };
   } catch (error) {
-    if (error instanceof ByteReadError) return malformed(error.message, error);
+    if (error instanceof DecodeError) return malformed(error.message, error);
     throw error;
   }
 }
@@ -208,7 +210,7 @@ function decodeBody(type: number, r: ByteReader): Frame {
     case FrameType.Batch: {
       const n = r.u32();
       if (n * messageBytesMin > r.remaining) {
-        throw new ByteReadError(`message count ${n} exceeds the frame`);
+        throw new DecodeError(`message count ${n} exceeds the frame`);
       }
       const batch: PartitionMessage[] = [];
       for (let i = 0; i < n; i++) {
@@ -217,19 +219,19 @@ function decodeBody(type: number, r: ByteReader): Frame {
       return { type, batch };
     }
     default:
-      throw new ByteReadError(`unknown frame type ${type}`);
+      throw new DecodeError(`unknown frame type ${type}`);
   }
 }
 
 function decodeHandshake(r: ByteReader): Handshake {
   const version = r.varint();
-  const cluster = r.bytes();
-  if (cluster.length > clusterIdBytesMax) throw new ByteReadError('cluster id too long');
+  const cluster = r.lengthPrefixed();
+  if (cluster.length > clusterIdBytesMax) throw new DecodeError('cluster id too long');
   let clusterId: string;
   try {
     clusterId = utf8Decoder.decode(cluster);
   } catch (cause) {
-    throw new ByteReadError('cluster id is not UTF-8', { cause });
+    throw new DecodeError('cluster id is not UTF-8', { cause });
   }
   return { protocolVersion: version, clusterId, nodeId: nodeId(r.varint()) };
 }

@@ -1,10 +1,13 @@
 // Hand-written binary encoding of every Raft message (docs/transport.md). Pure: no node:* import.
 // A message is: u8 type, varint from, to, term, then the fields of its type in declaration order.
 // Numbers are varints (≤ 2^53 − 1), booleans one byte (0 or 1), byte strings varint-length-prefixed.
-// Decoding is strict (unknown type, bad boolean, non-minimal varint, short input → ByteReadError),
+// Decoding is strict (unknown type, bad boolean, non-minimal varint, short input → DecodeError),
 // so that encode(decode(bytes)) reproduces the bytes exactly.
 
 import {
+  type ByteReader,
+  type ByteWriter,
+  DecodeError,
   type LogIndex,
   logIndex,
   type NodeId,
@@ -29,7 +32,6 @@ import type {
   VoteRespMessage,
 } from '../raft/index.js';
 import { EntryType, MessageType } from '../raft/index.js';
-import { ByteReadError, type ByteReader, type ByteWriter } from './byte-buffer.js';
 
 /** Smallest possible encodings, used to bound decoded counts by the bytes left. */
 const entryBytesMin = 4;
@@ -74,7 +76,7 @@ export function encodeMessage(w: ByteWriter, m: Message): void {
       encodeSnapshotMeta(w, m.meta);
       w.varint(m.offset);
       w.varint(m.totalBytes);
-      w.bytes(m.data);
+      w.lengthPrefixed(m.data);
       return;
     case MessageType.ReadIndexResp:
       w.varint(m.context);
@@ -91,7 +93,7 @@ function encodeEntries(w: ByteWriter, entries: readonly Entry[]): void {
     w.varint(e.term);
     w.varint(e.index);
     w.u8(e.type);
-    w.bytes(e.data);
+    w.lengthPrefixed(e.data);
   }
 }
 
@@ -107,7 +109,7 @@ function encodeNodeIds(w: ByteWriter, ids: readonly NodeId[]): void {
   for (const id of ids) w.varint(id);
 }
 
-/** Decodes one message; throws ByteReadError (caught by the frame codec) on malformed input. */
+/** Decodes one message; throws DecodeError (caught by the frame codec) on malformed input. */
 export function decodeMessage(r: ByteReader): Message {
   const type = r.u8();
   const from = nodeId(r.varint());
@@ -154,7 +156,7 @@ export function decodeMessage(r: ByteReader): Message {
       return m;
     }
     default:
-      throw new ByteReadError(`unknown message type ${type}`);
+      throw new DecodeError(`unknown message type ${type}`);
   }
 }
 
@@ -185,9 +187,9 @@ function decodeEntries(r: ByteReader): Entry[] {
     const index = idx(r);
     const type = r.u8();
     if (type !== EntryType.Normal && type !== EntryType.ConfChange) {
-      throw new ByteReadError(`unknown entry type ${type}`);
+      throw new DecodeError(`unknown entry type ${type}`);
     }
-    entries.push({ term: entryTerm, index, type, data: r.bytes() });
+    entries.push({ term: entryTerm, index, type, data: r.lengthPrefixed() });
   }
   return entries;
 }
@@ -199,7 +201,7 @@ function decodeSnapshot(r: ByteReader, from: NodeId, to: NodeId, t: Term): Snaps
   const meta: SnapshotMeta = { index, term: metaTerm, conf };
   const offset = r.varint();
   const totalBytes = r.varint();
-  const data = r.bytes();
+  const data = r.lengthPrefixed();
   return { type: MessageType.Snapshot, from, to, term: t, meta, offset, totalBytes, data };
 }
 

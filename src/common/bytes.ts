@@ -1,16 +1,14 @@
-// Byte writer and reader for the transport's pure codecs: unsigned LEB128 varints up to 2^53 − 1
-// (no bigint on the hot path), fixed u8/u32 little-endian, raw bytes.
-//
-// Duplicate to merge: src/storage/bytes.ts has a fixed-width ByteWriter/ByteReader. Both belong in
-// src/common once the varint methods are added there; the transport then drops this file.
+// Little-endian byte writer and reader for the pure codecs of storage (fixed-width records) and
+// transport (varint frames). Numbers are safe integers up to 2^53 − 1: u64 as two u32 halves,
+// varints as unsigned LEB128 of at most 8 bytes (no bigint on the hot path).
 
-import { assert } from '../common/index.js';
+import { assert } from './assert.js';
 
 const two32 = 2 ** 32;
 /** A safe integer needs at most 8 varint bytes (8 × 7 = 56 ≥ 53 bits). */
 const varintBytesMax = 8;
 
-/** A growable output buffer, reused across frames via `reset()`. */
+/** A growable output buffer; `reset()` reuses the same memory for the next batch or frame. */
 export class ByteWriter {
   #buf: Uint8Array;
   #view: DataView;
@@ -36,16 +34,21 @@ export class ByteWriter {
     this.#len = length;
   }
 
-  /** A copy of [start, end) of what was written: it owns its memory and survives reset(). */
-  copy(start = 0, end = this.#len): Uint8Array {
-    assert(start >= 0 && start <= end && end <= this.#len, 'ByteWriter.copy out of range');
-    return this.#buf.slice(start, end);
+  /** The bytes written so far: a view, valid until the next write or reset. */
+  bytes(): Uint8Array {
+    return this.#buf.subarray(0, this.#len);
   }
 
-  /** A view of [start, end): valid until the next write or reset. */
-  view(start = 0, end = this.#len): Uint8Array {
-    assert(start >= 0 && start <= end && end <= this.#len, 'ByteWriter.view out of range');
+  /** A view of [start, end) of what was written, valid until the next write or reset. */
+  slice(start: number, end = this.#len): Uint8Array {
+    assert(start >= 0 && start <= end && end <= this.#len, 'ByteWriter.slice out of range');
     return this.#buf.subarray(start, end);
+  }
+
+  /** A copy of [start, end) of what was written: it owns its memory and survives reset(). */
+  copyRange(start = 0, end = this.#len): Uint8Array {
+    assert(start >= 0 && start <= end && end <= this.#len, 'ByteWriter.copyRange out of range');
+    return this.#buf.slice(start, end);
   }
 
   #reserve(n: number): number {
@@ -75,11 +78,11 @@ export class ByteWriter {
     this.#view.setUint32(at, v, true);
   }
 
-  /** Overwrites a u32 written earlier (counts, lengths and checksums are patched in). */
-  patchU32(at: number, v: number): void {
-    assert(at >= 0 && at + 4 <= this.#len, 'patchU32 out of range');
-    assert(Number.isInteger(v) && v >= 0 && v < two32, `u32 out of range: ${v}`);
-    this.#view.setUint32(at, v, true);
+  u64(v: number): void {
+    assert(Number.isSafeInteger(v) && v >= 0, `u64 out of range: ${v}`);
+    const at = this.#reserve(8);
+    this.#view.setUint32(at, v >>> 0, true);
+    this.#view.setUint32(at + 4, Math.floor(v / two32), true);
   }
 
   /** Unsigned LEB128 of a safe non-negative integer: 1 byte below 128, at most 8 bytes. */
@@ -103,11 +106,22 @@ export class ByteWriter {
     this.u8(v ? 1 : 0);
   }
 
-  /** Length as a varint, then the bytes. */
-  bytes(data: Uint8Array): void {
-    this.varint(data.length);
+  raw(data: Uint8Array): void {
     const at = this.#reserve(data.length);
     this.#buf.set(data, at);
+  }
+
+  /** Length as a varint, then the bytes. */
+  lengthPrefixed(data: Uint8Array): void {
+    this.varint(data.length);
+    this.raw(data);
+  }
+
+  /** Overwrites a u32 written earlier (counts, lengths and checksums are patched in). */
+  patchU32(at: number, v: number): void {
+    assert(at >= 0 && at + 4 <= this.#len, 'patchU32 out of range');
+    assert(Number.isInteger(v) && v >= 0 && v < two32, `u32 out of range: ${v}`);
+    this.#view.setUint32(at, v, true);
   }
 }
 
@@ -121,11 +135,12 @@ export function varintByteLength(v: number): number {
 }
 
 /**
- * Thrown by ByteReader on short input or an impossible value. Internal to the codecs: their public
- * decode functions catch it and return a MalformedFrameError, they never throw on garbage.
+ * Thrown by ByteReader on short input or an impossible value. The codecs' public decode functions
+ * turn it into their own typed error (corrupt record, malformed frame); they never throw on garbage.
  */
-export class ByteReadError extends Error {
-  override readonly name = 'ByteReadError';
+export class DecodeError extends Error {
+  override readonly name = 'DecodeError';
+  readonly code = 'DECODE';
 }
 
 export class ByteReader {
@@ -151,7 +166,7 @@ export class ByteReader {
   }
 
   #take(n: number): number {
-    if (n > this.#end - this.#pos) throw new ByteReadError(`need ${n} bytes at ${this.#pos}`);
+    if (n > this.#end - this.#pos) throw new DecodeError(`need ${n} bytes at ${this.#pos}`);
     const at = this.#pos;
     this.#pos += n;
     return at;
@@ -165,6 +180,14 @@ export class ByteReader {
     return this.#view.getUint32(this.#take(4), true);
   }
 
+  u64(): number {
+    const at = this.#take(8);
+    const lo = this.#view.getUint32(at, true);
+    const hi = this.#view.getUint32(at + 4, true);
+    if (hi >= 2 ** 21) throw new DecodeError(`u64 above 2^53 at ${at}`);
+    return hi * two32 + lo;
+  }
+
   /** A varint; rejects more than 8 bytes, values above 2^53 − 1 and non-minimal encodings. */
   varint(): number {
     let value = 0;
@@ -173,32 +196,36 @@ export class ByteReader {
       const b = this.u8();
       value += (b & 0x7f) * scale;
       if ((b & 0x80) === 0) {
-        if (b === 0 && i > 0) throw new ByteReadError(`non-minimal varint at ${this.#pos - 1}`);
-        if (!Number.isSafeInteger(value)) throw new ByteReadError('varint above 2^53 − 1');
+        if (b === 0 && i > 0) throw new DecodeError(`non-minimal varint at ${this.#pos - 1}`);
+        if (!Number.isSafeInteger(value)) throw new DecodeError('varint above 2^53 − 1');
         return value;
       }
       scale *= 0x80;
     }
-    throw new ByteReadError(`varint longer than ${varintBytesMax} bytes at ${this.#pos}`);
+    throw new DecodeError(`varint longer than ${varintBytesMax} bytes at ${this.#pos}`);
   }
 
   bool(): boolean {
     const b = this.u8();
-    if (b > 1) throw new ByteReadError(`bad boolean ${b} at ${this.#pos - 1}`);
+    if (b > 1) throw new DecodeError(`bad boolean ${b} at ${this.#pos - 1}`);
     return b === 1;
   }
 
   /** A count that cannot exceed the bytes left when each item takes at least `itemBytesMin`. */
   count(itemBytesMin: number): number {
     const n = this.varint();
-    if (n * itemBytesMin > this.remaining) throw new ByteReadError(`count ${n} exceeds input`);
+    if (n * itemBytesMin > this.remaining) throw new DecodeError(`count ${n} exceeds input`);
     return n;
   }
 
-  /** Length-prefixed bytes, copied (decoded data must not pin a large frame buffer). */
-  bytes(): Uint8Array {
-    const n = this.varint();
+  /** A copy of the next n bytes (never a view: decoded data must not pin a large read buffer). */
+  copy(n: number): Uint8Array {
     const at = this.#take(n);
     return this.#buf.slice(at, at + n);
+  }
+
+  /** Length-prefixed bytes, copied. */
+  lengthPrefixed(): Uint8Array {
+    return this.copy(this.varint());
   }
 }
