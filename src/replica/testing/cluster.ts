@@ -2,10 +2,10 @@
 // instant delivery, a hand-moved clock and links that can be cut.
 
 import { create, type MessageInitShape } from '@bufbuild/protobuf';
-import { logIndex, type NodeId, nodeId, Prng, partitionId } from '../../common/index.js';
+import { type NodeId, nodeId, Prng, partitionId } from '../../common/index.js';
 import type { ServiceResult } from '../../fsm/index.js';
 import { type PartitionInput, PartitionInputSchema } from '../../gen/atomix/multiraft/v1/fsm_pb.js';
-import type { CommandOutput, QueryInput } from '../../gen/multiraft/v1/output_pb.js';
+import type { CommandOutput } from '../../gen/multiraft/v1/output_pb.js';
 import { primitiveTypes } from '../../primitives/index.js';
 import { MemoryStorage, type Message } from '../../raft/index.js';
 import type { CommandCaller } from '../callers.js';
@@ -125,10 +125,6 @@ export class TestCluster {
     this.stabilize();
     if (!this.replica(id).isLeader) throw new Error(`node ${id} did not win`);
   }
-
-  leaderIndex(): number {
-    return logIndex(this.replica(1).applied);
-  }
 }
 
 /** Records what a command's caller receives. */
@@ -168,5 +164,3 @@ export class RecordingQuery implements QueryCaller {
 export const partitionInput = (
   input: MessageInitShape<typeof PartitionInputSchema>['input'],
 ): PartitionInput => create(PartitionInputSchema, { input });
-
-export type { QueryInput };
