@@ -46,7 +46,7 @@ describe('ClientSession', () => {
   });
 
   test('expires when no keep-alive sent within the timeout succeeded', () => {
-    const s = open(0, 3000);
+    const s = new ClientSession(sessionId(7), 0, { timeoutMs: 3000, expiryMarginMs: 0 });
     s.keepAlive(1000);
     s.keepAliveSucceeded(1000);
     expect(s.checkExpired(3999)).toBe(false);
@@ -59,6 +59,18 @@ describe('ClientSession', () => {
     s.keepAliveSucceeded(3999);
     expect(s.checkExpired(4001)).toBe(true);
     expect(() => s.allocate()).toThrow(/expired/);
+  });
+
+  test('takes the session as expired a margin (default a tenth) before the state machine could', () => {
+    const s = open(0, 3000);
+    expect(s.expiryMarginMs).toBe(300);
+    s.keepAlive(1000);
+    s.keepAliveSucceeded(1000);
+    expect(s.checkExpired(3699)).toBe(false);
+    expect(s.checkExpired(3700)).toBe(true);
+    expect(
+      () => new ClientSession(sessionId(1), 0, { timeoutMs: 100, expiryMarginMs: 100 }),
+    ).toThrow(/margin/);
   });
 
   test('SESSION_EXPIRED from the state machine and close are final', () => {

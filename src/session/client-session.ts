@@ -14,6 +14,12 @@ export interface ClientSessionOptions {
   readonly keepAliveIntervalMs?: number;
   /** Most commands allocated and not finished at once (back-pressure beyond it). */
   readonly pendingMax?: number;
+  /**
+   * How much sooner than the state machine this client takes the session as expired, so the
+   * drift between its clock and the leaders' never lets it believe in a session that is gone.
+   * Default a tenth of the timeout.
+   */
+  readonly expiryMarginMs?: number;
 }
 
 /** The keep-alive's contents: L, the pending numbers for F, and A (DESIGN §3). */
@@ -45,6 +51,7 @@ export class ClientSession {
   readonly timeoutMs: number;
   readonly keepAliveIntervalMs: number;
   readonly pendingMax: number;
+  readonly expiryMarginMs: number;
   #state: SessionState = SessionState.Open;
   // Invariant: every number in #pending is < #nextSeq and > 0.
   #nextSeq = 1;
@@ -63,8 +70,14 @@ export class ClientSession {
     this.timeoutMs = options.timeoutMs;
     this.keepAliveIntervalMs = options.keepAliveIntervalMs ?? Math.floor(options.timeoutMs / 3);
     this.pendingMax = options.pendingMax ?? 100_000;
+    this.expiryMarginMs = options.expiryMarginMs ?? Math.ceil(options.timeoutMs / 10);
     assert(
-      this.keepAliveIntervalMs > 0 && this.keepAliveIntervalMs < this.timeoutMs,
+      this.expiryMarginMs >= 0 && this.expiryMarginMs < this.timeoutMs,
+      'the expiry margin must be below the timeout',
+    );
+    assert(
+      this.keepAliveIntervalMs > 0 &&
+        this.keepAliveIntervalMs < this.timeoutMs - this.expiryMarginMs,
       'bad keep-alive interval',
     );
     this.#aliveSince = openedAt;
@@ -149,10 +162,12 @@ export class ClientSession {
 
   /**
    * Whether the session must be taken as expired at `now`: no keep-alive sent within the timeout
-   * has succeeded, so the state machine may have expired it (and cancelled its streams). Final.
+   * (less the margin) has succeeded, so the state machine may have expired it (and cancelled its
+   * streams). Final.
    */
   checkExpired(now: number): boolean {
-    if (this.#state === SessionState.Open && now - this.#aliveSince >= this.timeoutMs) {
+    const limit = this.timeoutMs - this.expiryMarginMs;
+    if (this.#state === SessionState.Open && now - this.#aliveSince >= limit) {
       this.#state = SessionState.Expired;
     }
     return this.#state === SessionState.Expired;
