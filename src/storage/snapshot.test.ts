@@ -3,6 +3,7 @@ import { logIndex, nodeId, term } from '../common/index.js';
 import type { SnapshotMeta } from '../raft/index.js';
 import { CorruptSnapshotError } from './errors.js';
 import { FaultFileSystem } from './fault-fs.js';
+import type { PartitionLog } from './partition-log.js';
 import { entryData, mkEntries, openWal, p } from './test-helpers.js';
 
 const conf = { voters: [nodeId(1), nodeId(2), nodeId(3)], learners: [nodeId(9)] };
@@ -17,6 +18,17 @@ async function collect(it: AsyncIterable<Uint8Array>): Promise<Uint8Array[]> {
   const out: Uint8Array[] = [];
   for await (const c of it) out.push(c);
   return out;
+}
+
+/** Writes and commits a snapshot in one chunk. */
+async function commitSnapshot(
+  log: PartitionLog,
+  at: SnapshotMeta,
+  data: Uint8Array,
+): Promise<void> {
+  const writer = await log.createSnapshot(at);
+  await writer.write(data);
+  await writer.commit();
 }
 
 describe('snapshots', () => {
@@ -35,9 +47,7 @@ describe('snapshots', () => {
     const chunks = await collect(reader!.chunks(4096));
     expect(chunks.map((c) => c.length)).toEqual([4096, 4096, 1808]);
     expect(Buffer.concat(chunks).equals(Buffer.from(data))).toBe(true);
-    const w2 = await log.createSnapshot(meta(15, 1));
-    await w2.write(new Uint8Array([1, 2, 3]));
-    await w2.commit();
+    await commitSnapshot(log, meta(15, 1), new Uint8Array([1, 2, 3]));
     expect(snapFiles(fs)).toEqual(['/wal/snap/p1-0000000000000015.snap']);
     // The crash must not lose a committed snapshot: it was synced and its directory too.
     const after = fs.crash();
@@ -52,9 +62,7 @@ describe('snapshots', () => {
     const log = wal.partition(p(1));
     log.append(mkEntries(1, 1, 20, 1));
     await wal.flushed();
-    const w = await log.createSnapshot(meta(5, 1));
-    await w.write(new Uint8Array([5]));
-    await w.commit();
+    await commitSnapshot(log, meta(5, 1), new Uint8Array([5]));
     await wal.flushed();
     const w2 = await log.createSnapshot(meta(12, 1));
     await w2.write(new Uint8Array(5000));
@@ -75,15 +83,11 @@ describe('snapshots', () => {
       const log = wal.partition(p(1));
       log.append(mkEntries(1, 1, 20, 1));
       await wal.flushed();
-      const w = await log.createSnapshot(meta(5, 1));
-      await w.write(new Uint8Array([5]));
-      await w.commit();
+      await commitSnapshot(log, meta(5, 1), new Uint8Array([5]));
       await wal.flushed();
       fs.crashAfterOps = steps;
       try {
-        const w2 = await log.createSnapshot(meta(12, 1));
-        await w2.write(new Uint8Array([12, 12]));
-        await w2.commit();
+        await commitSnapshot(log, meta(12, 1), new Uint8Array([12, 12]));
         await wal.flushed();
       } catch {
         // crashed
@@ -103,9 +107,7 @@ describe('snapshots', () => {
     const wal = await openWal(fs);
     const log = wal.partition(p(1));
     log.append(mkEntries(1, 1, 3, 1));
-    const w = await log.createSnapshot(meta(2, 1));
-    await w.write(new Uint8Array(100).fill(7));
-    await w.commit();
+    await commitSnapshot(log, meta(2, 1), new Uint8Array(100).fill(7));
     const path = snapFiles(fs)[0]!;
     const reader = await log.openSnapshot();
     fs.flipBit(path, fs.content(path).length - 40, 3);
@@ -178,9 +180,7 @@ describe('snapshots', () => {
     await expect(w.commit()).rejects.toMatchObject({ code: 'EIO' });
     expect(log.snapshot().meta.index).toBe(0);
     expect(snapFiles(fs)).toEqual([]);
-    const again = await log.createSnapshot(meta(3, 1));
-    await again.write(new Uint8Array([3]));
-    await again.commit();
+    await commitSnapshot(log, meta(3, 1), new Uint8Array([3]));
     expect(log.snapshot().data).toEqual(new Uint8Array([3]));
     await wal.close();
   });
