@@ -1,51 +1,12 @@
 import { create, fromBinary } from '@bufbuild/protobuf';
 import { describe, expect, test } from 'vitest';
-import { sessionInput } from '../fsm/testing/driver.js';
-import {
-  CreateServiceInputSchema,
-  OpenSessionInputSchema,
-  ServiceInputSchema,
-} from '../gen/atomix/multiraft/v1/fsm_pb.js';
 import { LogEntrySchema } from '../gen/multiraft/v1/log_pb.js';
-import { type QueryInput, QueryInputSchema, Status } from '../gen/multiraft/v1/output_pb.js';
-import { atomicValueService } from '../primitives/index.js';
+import { QueryInputSchema, Status } from '../gen/multiraft/v1/output_pb.js';
 import { bytes, decode, duration, wire } from '../primitives/testing/atomic-value-wire.js';
 import { NotLeaderError } from '../raft/index.js';
 import { LeadershipChangedError, OverloadedError, SupersededError } from './errors.js';
-import { partitionInput, RecordingCaller, RecordingQuery, TestCluster } from './testing/cluster.js';
-
-const openSession = (timeoutMs = 10_000) =>
-  partitionInput({
-    case: 'openSession',
-    value: create(OpenSessionInputSchema, { timeoutMs: BigInt(timeoutMs) }),
-  });
-const command = (session: number, seq: number, body: Parameters<typeof sessionInput>[2]) =>
-  partitionInput(sessionInput(session, seq, body));
-const createValue = (session: number, seq: number, name = 'v') =>
-  command(session, seq, {
-    case: 'createService',
-    value: create(CreateServiceInputSchema, { service: atomicValueService, name }),
-  });
-const callValue = (session: number, seq: number, service: number, payload: Uint8Array) =>
-  command(session, seq, {
-    case: 'serviceInput',
-    value: create(ServiceInputSchema, { serviceId: BigInt(service), payload }),
-  });
-const getByName = (name = 'v'): QueryInput =>
-  create(QueryInputSchema, {
-    target: { case: 'primitive', value: { service: atomicValueService, namespace: '', name } },
-    payload: wire.get(),
-  });
-
-/** Decodes a command output's service payload the way the AtomicValue tests do. */
-function valueResult(output: RecordingCaller['outputs'][number]) {
-  if (output.status !== Status.OK) return { status: Status[output.status] };
-  const session = output.output?.output;
-  if (session?.case !== 'sessionOutput') throw new Error('not a session output');
-  const service = session.value.output;
-  if (service.case !== 'serviceOutput') throw new Error('not a service output');
-  return decode({ status: Status.OK, payload: service.value.payload });
-}
+import { RecordingCaller, RecordingQuery, TestCluster } from './testing/cluster.js';
+import { callValue, createValue, getByName, openSession, valueResult } from './testing/inputs.js';
 
 /** Opens a session and creates value `v` on a single-node cluster; returns ids. */
 function setup(extra = {}) {

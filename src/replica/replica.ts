@@ -52,6 +52,8 @@ export interface ReplicaConfig {
   readonly clock: WallClock;
   /** Take a snapshot after this many applied entries since the last one. Default 10,000. */
   readonly snapshotEntries?: number;
+  /** …or after this many bytes of applied entry data since the last one. Default 64 MiB. */
+  readonly snapshotBytes?: number;
   /** Proposals waiting to apply on this leader; beyond, OverloadedError. Default 10,000. */
   readonly pendingProposalsMax?: number;
 }
@@ -79,6 +81,7 @@ export class Replica {
   readonly #fsm: PartitionStateMachine;
   readonly #clock: WallClock;
   readonly #snapshotEntries: number;
+  readonly #snapshotBytes: number;
   readonly #pendingProposalsMax: number;
   readonly #callers = new CallerTable();
   readonly #reads = new ReadQueue();
@@ -89,6 +92,7 @@ export class Replica {
   #applied: LogIndex;
   #appliedTerm: Term;
   #appliedSinceSnapshot = 0;
+  #appliedBytesSinceSnapshot = 0;
   #role: Role = Role.Follower;
   #leader: NodeId | 0 = 0;
   /** The index of the tick entry in flight, so at most one is proposed at a time. */
@@ -101,9 +105,10 @@ export class Replica {
     this.partition = config.partition;
     this.#clock = config.clock;
     this.#snapshotEntries = config.snapshotEntries ?? 10_000;
+    this.#snapshotBytes = config.snapshotBytes ?? 64 * 1024 * 1024;
     this.#pendingProposalsMax = config.pendingProposalsMax ?? 10_000;
     assert(
-      this.#snapshotEntries > 0 && this.#pendingProposalsMax > 0,
+      this.#snapshotEntries > 0 && this.#snapshotBytes > 0 && this.#pendingProposalsMax > 0,
       'replica limits must be positive',
     );
     this.#fsm = new PartitionStateMachine(config.fsm);
@@ -255,6 +260,15 @@ export class Replica {
     for (const call of deferred) call();
   }
 
+  /**
+   * The applied state as a snapshot now, outside the policy (the host asks when the partition pins
+   * old log segments). Not between ready() and advance().
+   */
+  takeSnapshot(): Snapshot {
+    assert(this.#deferred === undefined, 'takeSnapshot() between ready() and advance()');
+    return this.#snapshotNow();
+  }
+
   /** Fails every waiting caller (the node is shutting down). */
   close(): void {
     this.#loseCallers();
@@ -317,6 +331,7 @@ export class Replica {
     this.#applied = snapshot.meta.index;
     this.#appliedTerm = snapshot.meta.term;
     this.#appliedSinceSnapshot = 0;
+    this.#appliedBytesSinceSnapshot = 0;
   }
 
   #apply(entry: Entry): void {
@@ -339,6 +354,7 @@ export class Replica {
     this.#applied = entry.index;
     this.#appliedTerm = entry.term;
     this.#appliedSinceSnapshot++;
+    this.#appliedBytesSinceSnapshot += entry.data.length;
   }
 
   #runReads(): void {
@@ -356,8 +372,18 @@ export class Replica {
   }
 
   #snapshotByPolicy(): Snapshot | undefined {
-    if (this.#appliedSinceSnapshot < this.#snapshotEntries) return undefined;
+    if (
+      this.#appliedSinceSnapshot < this.#snapshotEntries &&
+      this.#appliedBytesSinceSnapshot < this.#snapshotBytes
+    ) {
+      return undefined;
+    }
+    return this.#snapshotNow();
+  }
+
+  #snapshotNow(): Snapshot {
     this.#appliedSinceSnapshot = 0;
+    this.#appliedBytesSinceSnapshot = 0;
     return {
       meta: { index: this.#applied, term: this.#appliedTerm, conf: this.#raw.status().conf },
       data: this.#fsm.snapshot(),

@@ -1,0 +1,421 @@
+// Many partitions in one process (DESIGN §1, §6): a replica of every local partition over the
+// node-wide write-ahead log and the peer transport. One node-wide tick drives every replica. Each
+// event-loop turn the host takes the ready output of every replica that has work, queues all their
+// writes into the WAL's current batch (one write + fdatasync for all partitions: group commit),
+// sends their messages (a leader's Appends leave before its own write is durable; Raft holds back
+// acknowledgements until persisted() is reported) and advances them. When the batch is durable,
+// each replica hears persisted(writeId). Snapshot files are written off the hot path, one at a
+// time per partition.
+
+import { assert, type NodeId, type PartitionId, type Prng } from '../common/index.js';
+import type { PartitionInput } from '../gen/atomix/multiraft/v1/fsm_pb.js';
+import type { QueryInput } from '../gen/multiraft/v1/output_pb.js';
+import {
+  type Entry,
+  type Message,
+  NotLeaderError,
+  type Snapshot,
+  type Status,
+} from '../raft/index.js';
+import {
+  type CommandCaller,
+  type QueryCaller,
+  Replica,
+  type ReplicaReady,
+} from '../replica/index.js';
+import type { PartitionLog, Wal } from '../storage/index.js';
+import type { Transport } from '../transport/index.js';
+import { HostStoppedError, StorageBusyError, UnknownPartitionError } from './errors.js';
+import {
+  type HostClock,
+  type HostLimits,
+  type HostLogger,
+  type HostOptions,
+  resolveLimits,
+  silentHostLogger,
+} from './options.js';
+import type { Placement } from './placement.js';
+import { SnapshotThrottle } from './snapshot-throttle.js';
+
+/** Entries are written in records of at most this much data (far below the WAL's record limit). */
+const appendRecordBytes = 1024 * 1024;
+
+/** One local partition: its replica, its log, and the snapshot I/O under way. */
+interface LocalPartition {
+  readonly id: PartitionId;
+  readonly replica: Replica;
+  readonly log: PartitionLog;
+  /** Between ready() and advance() while a received snapshot is written (the replica defers calls). */
+  installing: boolean;
+  /** A local snapshot is being saved; another one is skipped (the policy takes a later one). */
+  saving: boolean;
+  /** Snapshot file I/O of this partition, one operation after another. */
+  snapshotIo: Promise<void>;
+  /** Index of the latest snapshot on disk. */
+  snapshotIndex: number;
+}
+
+export interface PartitionStatus {
+  readonly partition: PartitionId;
+  readonly replicas: readonly NodeId[];
+  readonly raft: Status;
+  readonly leader: NodeId | 0;
+  readonly applied: number;
+}
+
+export class Host {
+  readonly nodeId: NodeId;
+  readonly #placement: Placement;
+  readonly #wal: Wal;
+  readonly #transport: Transport;
+  readonly #clock: HostClock;
+  readonly #limits: HostLimits;
+  readonly #log: HostLogger;
+  readonly #onFatal: ((error: Error) => void) | undefined;
+  readonly #partitions = new Map<PartitionId, LocalPartition>();
+  readonly #throttle: SnapshotThrottle;
+  /** Replicas that may have ready output. */
+  readonly #dirty = new Set<LocalPartition>();
+  #scheduled = false;
+  #ticker: { cancel(): void } | undefined;
+  #ticks = 0;
+  #stopped: string | undefined;
+  #failure: Error | undefined;
+
+  constructor(options: HostOptions) {
+    this.nodeId = options.nodeId;
+    this.#placement = options.placement;
+    this.#wal = options.wal;
+    this.#transport = options.transport;
+    this.#clock = options.clock;
+    this.#limits = resolveLimits(options.limits);
+    this.#log = options.logger ?? silentHostLogger;
+    this.#onFatal = options.onFatal;
+    this.#throttle = new SnapshotThrottle(
+      this.#limits.snapshotSendBytesPerSecond,
+      this.#limits.snapshotSendQueueBytesMax,
+      this.#clock.now(),
+    );
+    for (const [id, replicas] of this.#placement) {
+      if (replicas.includes(this.nodeId)) this.#open(id, replicas, options);
+    }
+  }
+
+  /** Starts ticking and taking messages; preferred leaders of fresh partitions campaign at once. */
+  start(): void {
+    assert(this.#ticker === undefined && this.#stopped === undefined, 'start() once');
+    this.#transport.onMessages((from, batch) => this.#receive(from, batch));
+    for (const p of this.#partitions.values()) {
+      const status = p.replica.status();
+      const fresh = status.term === 0 && status.lastIndex === 0;
+      if (fresh && this.#placement.get(p.id)?.[0] === this.nodeId) p.replica.campaign();
+      this.#dirty.add(p);
+    }
+    this.#ticker = this.#clock.every(this.#limits.tickMs, () => this.#tick());
+    this.#schedule();
+  }
+
+  /** Local partitions, ascending. */
+  partitionIds(): PartitionId[] {
+    return [...this.#partitions.keys()].sort((a, b) => a - b);
+  }
+
+  /** Every local partition knows its leader. */
+  ready(): boolean {
+    if (this.#stopped !== undefined) return false;
+    for (const p of this.#partitions.values()) if (p.replica.leader === 0) return false;
+    return true;
+  }
+
+  /** The fatal storage error that stopped this host, if one did. */
+  get failure(): Error | undefined {
+    return this.#failure;
+  }
+
+  status(): PartitionStatus[] {
+    return this.partitionIds().map((id) => {
+      const p = this.#partitions.get(id)!;
+      return {
+        partition: id,
+        replicas: this.#placement.get(id)!,
+        raft: p.replica.status(),
+        leader: p.replica.leader,
+        applied: p.replica.applied,
+      };
+    });
+  }
+
+  /** The replica's applied state (convergence checks compare it across nodes at equal index). */
+  stateSnapshot(partition: PartitionId): Uint8Array | undefined {
+    return this.#partitions.get(partition)?.replica.stateSnapshot();
+  }
+
+  /** Proposes on the local leader of `partition`; refusals go to the caller (nothing happened). */
+  propose(partition: PartitionId, input: PartitionInput, caller: CommandCaller): void {
+    const p = this.#route(partition, caller);
+    if (p === undefined) return;
+    if (this.#wal.queuedBytes() > this.#limits.walQueuedBytesMax) {
+      caller.fail(new StorageBusyError(partition, this.#limits.walQueuedBytesMax));
+      return;
+    }
+    p.replica.propose(input, caller);
+    this.#touch(p);
+  }
+
+  /** A linearizable read on the local leader of `partition`. */
+  query(partition: PartitionId, input: QueryInput, caller: QueryCaller): void {
+    const p = this.#route(partition, caller);
+    if (p === undefined) return;
+    p.replica.query(input, caller);
+    this.#touch(p);
+  }
+
+  /** Stops ticking and serving, fails waiting callers and waits for snapshot I/O to end. */
+  async close(): Promise<void> {
+    this.#stop('shutting down');
+    await Promise.allSettled([...this.#partitions.values()].map((p) => p.snapshotIo));
+  }
+
+  #open(id: PartitionId, replicas: readonly NodeId[], o: HostOptions): void {
+    const log = this.#wal.partition(id);
+    // A fresh partition starts with the placement's voters; afterwards the log holds them.
+    if (log.conf().voters.length === 0) log.setConf({ voters: [...replicas], learners: [] });
+    const random: Prng = o.random.fork();
+    const replica = new Replica({
+      partition: id,
+      raft: {
+        ...o.raft,
+        id: this.nodeId,
+        storage: log,
+        random: () => random.float(),
+      },
+      fsm: o.fsm,
+      clock: { now: () => this.#clock.now() },
+      snapshotEntries: this.#limits.snapshotEntries,
+      snapshotBytes: this.#limits.snapshotBytes,
+      pendingProposalsMax: this.#limits.pendingProposalsMax,
+    });
+    this.#partitions.set(id, {
+      id,
+      replica,
+      log,
+      installing: false,
+      saving: false,
+      snapshotIo: Promise.resolve(),
+      snapshotIndex: replica.applied,
+    });
+  }
+
+  #route(partition: PartitionId, caller: { fail(error: Error): void }): LocalPartition | undefined {
+    if (this.#stopped !== undefined) {
+      caller.fail(new HostStoppedError(this.#stopped));
+      return undefined;
+    }
+    const p = this.#partitions.get(partition);
+    if (p !== undefined) return p;
+    const replicas = this.#placement.get(partition);
+    // Not held here: the partition's preferred leader is the best guess.
+    caller.fail(
+      replicas === undefined
+        ? new UnknownPartitionError(partition)
+        : new NotLeaderError(replicas[0]!),
+    );
+    return undefined;
+  }
+
+  #receive(_from: NodeId, batch: readonly { partitionId: PartitionId; message: Message }[]): void {
+    if (this.#stopped !== undefined) return;
+    for (const { partitionId, message } of batch) {
+      const p = this.#partitions.get(partitionId);
+      if (p === undefined) continue;
+      p.replica.step(message);
+      this.#dirty.add(p);
+    }
+    this.#schedule();
+  }
+
+  #tick(): void {
+    if (this.#stopped !== undefined) return;
+    this.#ticks++;
+    for (const p of this.#partitions.values()) {
+      p.replica.tick();
+      this.#dirty.add(p);
+    }
+    for (const chunk of this.#throttle.release(this.#clock.now())) {
+      this.#transport.send(chunk.to, chunk.partition, chunk.message);
+    }
+    if (this.#ticks % this.#limits.pinnedCheckTicks === 0) this.#snapshotPinned();
+    this.#schedule();
+  }
+
+  #touch(p: LocalPartition): void {
+    this.#dirty.add(p);
+    this.#schedule();
+  }
+
+  #schedule(): void {
+    if (this.#scheduled || this.#stopped !== undefined) return;
+    this.#scheduled = true;
+    this.#clock.defer(() => {
+      this.#scheduled = false;
+      this.#process();
+    });
+  }
+
+  /** One turn of the ready loop over every replica with work. */
+  #process(): void {
+    const written = new Map<LocalPartition, number>();
+    while (this.#dirty.size > 0 && this.#stopped === undefined) {
+      const dirty = [...this.#dirty];
+      this.#dirty.clear();
+      for (const p of dirty) {
+        if (p.installing) continue;
+        const rd = p.replica.ready();
+        if (rd === undefined) continue;
+        if (rd.snapshot !== undefined) {
+          void this.#install(p, rd, rd.snapshot);
+          continue;
+        }
+        if (!this.#handle(p, rd)) return;
+        if (rd.writeId !== 0) written.set(p, rd.writeId);
+        // advance() may have run calls deferred during ready(): look again.
+        this.#dirty.add(p);
+      }
+    }
+    if (written.size > 0) this.#persistedWhenDurable(written);
+  }
+
+  /** Writes, sends and advances one Ready without a received snapshot. False on a fatal error. */
+  #handle(p: LocalPartition, rd: ReplicaReady): boolean {
+    try {
+      writeEntries(p.log, rd.entries);
+      if (rd.hardState !== undefined) p.log.setHardState(rd.hardState);
+    } catch (error) {
+      this.#fatal(error as Error);
+      return false;
+    }
+    for (const message of rd.messages) this.#send(p.id, message);
+    p.replica.advance();
+    if (rd.localSnapshot !== undefined) this.#save(p, rd.localSnapshot);
+    return true;
+  }
+
+  #send(partition: PartitionId, message: Message): void {
+    if (!SnapshotThrottle.isChunk(message)) {
+      this.#transport.send(message.to, partition, message);
+      return;
+    }
+    const now = this.#clock.now();
+    for (const chunk of this.#throttle.offer({ to: message.to, partition, message }, now)) {
+      this.#transport.send(chunk.to, chunk.partition, chunk.message);
+    }
+  }
+
+  /** Reports each replica's newest write of this turn once the WAL batch holding it is durable. */
+  #persistedWhenDurable(written: Map<LocalPartition, number>): void {
+    this.#wal.flushed().then(
+      () => {
+        if (this.#stopped !== undefined) return;
+        for (const [p, writeId] of written) {
+          p.replica.persisted(writeId);
+          this.#dirty.add(p);
+        }
+        this.#schedule();
+      },
+      (error: Error) => this.#fatal(error),
+    );
+  }
+
+  /**
+   * A Ready carrying a snapshot from the leader: the file is written and the log reset to it before
+   * the rest of the Ready is written and advance() called, so Raft never reads a log that does not
+   * hold what it was told. Meanwhile the replica defers every call made to it.
+   */
+  async #install(p: LocalPartition, rd: ReplicaReady, snapshot: Snapshot): Promise<void> {
+    p.installing = true;
+    try {
+      await this.#snapshotIo(p, async () => {
+        const writer = await p.log.receiveSnapshot(snapshot.meta);
+        await writer.write(snapshot.data);
+        await writer.commit();
+        p.snapshotIndex = snapshot.meta.index;
+      });
+      if (this.#stopped !== undefined) return;
+      this.#log.info(`partition ${p.id}: installed snapshot at ${snapshot.meta.index}`);
+      p.installing = false;
+      if (!this.#handle(p, rd)) return;
+      if (rd.writeId !== 0) this.#persistedWhenDurable(new Map([[p, rd.writeId]]));
+    } catch (error) {
+      this.#fatal(error as Error);
+    } finally {
+      p.installing = false;
+      this.#touch(p);
+    }
+  }
+
+  /** Saves a snapshot this replica took of its own state; the WAL then releases older entries. */
+  #save(p: LocalPartition, snapshot: Snapshot): void {
+    if (p.saving) return;
+    p.saving = true;
+    this.#snapshotIo(p, async () => {
+      if (snapshot.meta.index <= p.snapshotIndex) return;
+      const writer = await p.log.createSnapshot(snapshot.meta);
+      await writer.write(snapshot.data);
+      await writer.commit();
+      p.snapshotIndex = snapshot.meta.index;
+    }).then(
+      () => {
+        p.saving = false;
+      },
+      (error: Error) => this.#fatal(error),
+    );
+  }
+
+  /** Partitions whose old entries keep old WAL segments alive snapshot now, off the policy. */
+  #snapshotPinned(): void {
+    for (const id of this.#wal.partitionsToSnapshot()) {
+      const p = this.#partitions.get(id);
+      if (p === undefined || p.installing || p.saving) continue;
+      if (p.replica.applied <= p.snapshotIndex) continue;
+      this.#save(p, p.replica.takeSnapshot());
+    }
+  }
+
+  #snapshotIo(p: LocalPartition, work: () => Promise<void>): Promise<void> {
+    const next = p.snapshotIo.then(() => (this.#stopped === undefined ? work() : undefined));
+    // The chain itself never rejects, so one failure does not block later closes.
+    p.snapshotIo = next.catch(() => {});
+    return next;
+  }
+
+  #stop(why: string): void {
+    if (this.#stopped !== undefined) return;
+    this.#stopped = why;
+    this.#ticker?.cancel();
+    this.#dirty.clear();
+    for (const p of this.#partitions.values()) p.replica.close();
+  }
+
+  #fatal(error: Error): void {
+    if (this.#stopped !== undefined) return;
+    this.#failure = error;
+    this.#log.error(`fatal storage error, the node stops: ${error.message}`);
+    this.#stop(`storage failed: ${error.message}`);
+    this.#onFatal?.(error);
+  }
+}
+
+/** Appends in records of bounded size; a crash between them leaves a prefix (never acknowledged). */
+function writeEntries(log: PartitionLog, entries: readonly Entry[]): void {
+  let start = 0;
+  let bytes = 0;
+  for (let i = 0; i < entries.length; i++) {
+    bytes += entries[i]!.data.length;
+    if (bytes > appendRecordBytes && i > start) {
+      log.append(entries.slice(start, i));
+      start = i;
+      bytes = entries[i]!.data.length;
+    }
+  }
+  if (start < entries.length) log.append(start === 0 ? entries : entries.slice(start));
+}
