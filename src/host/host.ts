@@ -145,6 +145,11 @@ export class Host {
     });
   }
 
+  /** The local replicas, for observation only (the simulator checks invariants on them). */
+  replicas(): ReadonlyMap<PartitionId, Replica> {
+    return new Map([...this.#partitions].map(([id, p]) => [id, p.replica]));
+  }
+
   /** The replica's applied state (convergence checks compare it across nodes at equal index). */
   stateSnapshot(partition: PartitionId): Uint8Array | undefined {
     return this.#partitions.get(partition)?.replica.stateSnapshot();
