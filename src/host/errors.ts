@@ -11,7 +11,7 @@ export abstract class HostError extends Error {
 /** No partition with this id exists in the cluster: a caller's mistake, retrying cannot help. */
 export class UnknownPartitionError extends HostError {
   override readonly name = 'UnknownPartitionError';
-  readonly code = 'INVALID';
+  readonly code = 'UNKNOWN_PARTITION';
   readonly safeToRetry = false;
   constructor(readonly partition: number) {
     super(`partition ${partition} does not exist`);

@@ -168,4 +168,40 @@ describe('Host', () => {
     expect(host.ready()).toBe(false);
     await expect(proposeOn(host, p1, openSession())).rejects.toBeInstanceOf(HostStoppedError);
   });
+
+  test('idle partitions go quiet on every node and wake on traffic', async () => {
+    const c = await newCluster({
+      nodes: 3,
+      partitions: 3,
+      replication: 3,
+      limits: { quiesceAfterTicks: 5 },
+    });
+    const quiet = () => c.ids.every((id) => c.host(id).activeCount() === 0);
+    await waitFor(quiet, 'every partition quiet');
+    const sent = c.network.delivered;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(c.network.delivered).toBe(sent);
+    // A command wakes its partition, commits, and the partition goes quiet again.
+    const ids = await session(c);
+    expect(await setValue(c, ids, 2)).toMatchObject({ status: 'OK' });
+    await waitFor(quiet, 'quiet again');
+    expect(await getValue(c.leaderOf(p1)!)).toBe('v2');
+  });
+
+  test("a quiet follower whose leader's node becomes unreachable wakes and elects a new leader", async () => {
+    const c = await newCluster({
+      nodes: 3,
+      partitions: 1,
+      replication: 3,
+      limits: { quiesceAfterTicks: 5 },
+    });
+    await waitFor(() => c.ids.every((id) => c.host(id).activeCount() === 0), 'quiet');
+    const old = c.leaderOf(p1)!.nodeId;
+    c.network.setDown(old, true);
+    const others = c.ids.filter((id) => id !== old);
+    await waitFor(
+      () => others.some((id) => c.host(id).status()[0]!.leader === id),
+      'a new leader among the others',
+    );
+  });
 });

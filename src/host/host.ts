@@ -13,6 +13,7 @@ import type { QueryInput } from '../gen/multiraft/v1/output_pb.js';
 import {
   type Entry,
   type Message,
+  MessageType,
   NotLeaderError,
   type Snapshot,
   type Status,
@@ -53,6 +54,10 @@ interface LocalPartition {
   snapshotIo: Promise<void>;
   /** Index of the latest snapshot on disk. */
   snapshotIndex: number;
+  /** Quiesced: not ticked until traffic, a due timer or an unreachable leader wakes it. */
+  quiet: boolean;
+  /** Ticks since the last traffic other than heartbeats (a leader quiesces after enough). */
+  idleTicks: number;
 }
 
 export interface PartitionStatus {
@@ -72,6 +77,7 @@ export class Host {
   readonly #limits: HostLimits;
   readonly #log: HostLogger;
   readonly #onFatal: ((error: Error) => void) | undefined;
+  readonly #onTurn: (() => void) | undefined;
   readonly #partitions = new Map<PartitionId, LocalPartition>();
   readonly #throttle: SnapshotThrottle;
   /** Replicas that may have ready output. */
@@ -91,6 +97,7 @@ export class Host {
     this.#limits = resolveLimits(options.limits);
     this.#log = options.logger ?? silentHostLogger;
     this.#onFatal = options.onFatal;
+    this.#onTurn = options.onTurn;
     this.#throttle = new SnapshotThrottle(
       this.#limits.snapshotSendBytesPerSecond,
       this.#limits.snapshotSendQueueBytesMax,
@@ -163,6 +170,7 @@ export class Host {
       caller.fail(new StorageBusyError(partition, this.#limits.walQueuedBytesMax));
       return;
     }
+    this.#wake(p);
     p.replica.propose(input, caller);
     this.#touch(p);
   }
@@ -171,6 +179,7 @@ export class Host {
   query(partition: PartitionId, input: QueryInput, caller: QueryCaller): void {
     const p = this.#route(partition, caller);
     if (p === undefined) return;
+    this.#wake(p);
     p.replica.query(input, caller);
     this.#touch(p);
   }
@@ -208,6 +217,8 @@ export class Host {
       saving: false,
       snapshotIo: Promise.resolve(),
       snapshotIndex: replica.applied,
+      quiet: false,
+      idleTicks: 0,
     });
   }
 
@@ -235,6 +246,12 @@ export class Host {
       if (p === undefined) continue;
       p.replica.step(message);
       this.#dirty.add(p);
+      if (message.type === MessageType.Heartbeat) {
+        // The leader's last heartbeat before going quiet lets this follower rest too.
+        p.quiet = message.quiesce === true && p.replica.canRest(message.from);
+      } else if (message.type !== MessageType.HeartbeatResp) {
+        this.#wake(p);
+      }
     }
     this.#schedule();
   }
@@ -242,15 +259,45 @@ export class Host {
   #tick(): void {
     if (this.#stopped !== undefined) return;
     this.#ticks++;
+    const canQuiesce = this.#transport.reachable !== undefined;
     for (const p of this.#partitions.values()) {
-      p.replica.tick();
+      if (p.quiet) {
+        if (!this.#wakeDue(p)) continue;
+        p.quiet = false;
+      }
       this.#dirty.add(p);
+      // Before this tick's heartbeats: quiesce() needs a replica with nothing left to hand out.
+      if (canQuiesce && p.idleTicks >= this.#limits.quiesceAfterTicks && p.replica.quiesce()) {
+        p.quiet = true;
+        continue;
+      }
+      p.idleTicks++;
+      p.replica.tick();
     }
     for (const chunk of this.#throttle.release(this.#clock.now())) {
       this.#transport.send(chunk.to, chunk.partition, chunk.message);
     }
     if (this.#ticks % this.#limits.pinnedCheckTicks === 0) this.#snapshotPinned();
     this.#schedule();
+  }
+
+  /** A quiet partition must tick again: a leader to fire a timer, a follower to elect. */
+  #wakeDue(p: LocalPartition): boolean {
+    if (p.replica.isLeader) return p.replica.timerDue();
+    const leader = p.replica.leader;
+    return leader === 0 || this.#transport.reachable?.(leader) !== true;
+  }
+
+  #wake(p: LocalPartition): void {
+    p.quiet = false;
+    p.idleTicks = 0;
+  }
+
+  /** Local partitions not quiesced (the rest exchange no heartbeats and are not ticked). */
+  activeCount(): number {
+    let n = 0;
+    for (const p of this.#partitions.values()) if (!p.quiet) n++;
+    return n;
   }
 
   #touch(p: LocalPartition): void {
@@ -288,6 +335,7 @@ export class Host {
       }
     }
     if (written.size > 0) this.#persistedWhenDurable(written);
+    this.#onTurn?.();
   }
 
   /** Writes, sends and advances one Ready without a received snapshot. False on a fatal error. */

@@ -59,6 +59,11 @@ export interface HostLimits {
   readonly snapshotSendQueueBytesMax: number;
   /** How often (in ticks) the host asks the WAL which partitions pin old segments. Default 10. */
   readonly pinnedCheckTicks: number;
+  /**
+   * A leader with no traffic for this many ticks tries to quiesce its partition (stop heartbeats
+   * and ticks on every replica until traffic returns). Default 20.
+   */
+  readonly quiesceAfterTicks: number;
 }
 
 export const hostLimitsDefault: HostLimits = {
@@ -70,6 +75,7 @@ export const hostLimitsDefault: HostLimits = {
   snapshotSendBytesPerSecond: 32 * 1024 * 1024,
   snapshotSendQueueBytesMax: 256 * 1024 * 1024,
   pinnedCheckTicks: 10,
+  quiesceAfterTicks: 20,
 };
 
 export interface HostOptions {
@@ -86,6 +92,8 @@ export interface HostOptions {
   readonly logger?: HostLogger;
   /** Called once if the host stops itself after a fatal storage error (the node must exit). */
   readonly onFatal?: (error: Error) => void;
+  /** Called at the end of every ready-loop turn (the simulator checks invariants there). */
+  readonly onTurn?: () => void;
 }
 
 export function resolveLimits(limits: Partial<HostLimits> | undefined): HostLimits {

@@ -87,6 +87,8 @@ export interface HeartbeatMessage extends Header<typeof MessageType.Heartbeat> {
   readonly commit: LogIndex;
   /** The leader's ReadIndex round id, 0 when no round is running. */
   readonly context: number;
+  /** The group is idle: the last heartbeat before it goes quiet (src/raft/quiesce.ts). */
+  readonly quiesce?: true;
 }
 
 export interface HeartbeatRespMessage extends Header<typeof MessageType.HeartbeatResp> {

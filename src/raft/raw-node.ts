@@ -4,6 +4,7 @@ import { flushLeader } from './leader.js';
 import type { ConfState, Entry, HardState, Snapshot } from './log-types.js';
 import type { Message } from './message.js';
 import type { ProgressState } from './progress.js';
+import { canRestAsFollower, quiesce } from './quiesce.js';
 import { Raft, type ReadState, Role } from './raft.js';
 import { entriesBytes } from './raft-log.js';
 
@@ -102,6 +103,20 @@ export class RawNode {
     this.#notInReady();
     this.#raft.tick();
     this.#raft.checkInvariants();
+  }
+
+  /**
+   * On an idle leader: sends the group's last heartbeat, marked quiesce, and returns true; the
+   * caller then stops ticking this group until traffic arrives. False when not idle.
+   */
+  quiesce(): boolean {
+    this.#notInReady();
+    return quiesce(this.#raft);
+  }
+
+  /** Whether a follower that got a quiesce heartbeat from `leader` may stop ticking. */
+  canRest(leader: NodeId): boolean {
+    return canRestAsFollower(this.#raft, leader);
   }
 
   /** Starts an election now (as if the election timeout had passed). */

@@ -155,6 +155,32 @@ export class Replica {
     this.#raw.step(message);
   }
 
+  /**
+   * On an idle leader (nothing waiting to commit, apply or read, no timer due) sends the group's
+   * last heartbeat marked quiesce and returns true: the host stops ticking it until traffic.
+   */
+  quiesce(): boolean {
+    if (this.#deferred !== undefined || this.#role !== Role.Leader) return false;
+    if (this.#callers.proposalCount > 0 || this.#reads.size > 0 || this.#streams.size > 0) {
+      return false;
+    }
+    if (this.#tickInFlight !== undefined || this.#tickWanted || this.timerDue()) return false;
+    // No Ready pending also means every committed entry has been applied.
+    if (this.#raw.hasReady()) return false;
+    return this.#raw.quiesce();
+  }
+
+  /** Whether a follower that got a quiesce heartbeat from `leader` may stop ticking. */
+  canRest(leader: NodeId): boolean {
+    return this.#deferred === undefined && this.#raw.canRest(leader);
+  }
+
+  /** The state machine's earliest timer has come due (a quiet leader must wake to fire it). */
+  timerDue(): boolean {
+    const deadline = this.#fsm.nextDeadline();
+    return deadline !== undefined && deadline <= this.#clock.now();
+  }
+
   /** Campaigns now (bootstrap of a single-node group, tests). */
   campaign(): void {
     if (this.#defer(() => this.campaign())) return;

@@ -53,7 +53,16 @@ export const messageArb: fc.Arbitrary<Message> = fc.oneof(
     ...header,
     reject: fc.boolean(),
   }),
-  fc.record({ type: fc.constant(MessageType.Heartbeat), ...header, commit: idx, context: u53 }),
+  fc.record(
+    {
+      type: fc.constant(MessageType.Heartbeat),
+      ...header,
+      commit: idx,
+      context: u53,
+      quiesce: fc.constant(true as const),
+    },
+    { requiredKeys: ['type', 'from', 'to', 'term', 'commit', 'context'] },
+  ),
   fc.record({ type: fc.constant(MessageType.HeartbeatResp), ...header, context: u53 }),
   fc.record({
     type: fc.constant(MessageType.Snapshot),

@@ -40,7 +40,7 @@ const fieldsCovered: [
   Same<keyof AppendRespMessage, H | 'index' | 'reject' | 'rejectHint' | 'hintTerm'>,
   Same<keyof VoteMessage, H | 'lastIndex' | 'lastTerm'>,
   Same<keyof VoteRespMessage, H | 'reject'>,
-  Same<keyof HeartbeatMessage, H | 'commit' | 'context'>,
+  Same<keyof HeartbeatMessage, H | 'commit' | 'context' | 'quiesce'>,
   Same<keyof HeartbeatRespMessage, H | 'context'>,
   Same<keyof SnapshotMessage, H | 'meta' | 'offset' | 'totalBytes' | 'data'>,
   Same<keyof ReadIndexMessage, H | 'context'>,

@@ -28,7 +28,7 @@ export type FrameType = (typeof FrameType)[keyof typeof FrameType];
 
 export const frameHeaderBytes = 9;
 export const frameBytesMaxDefault = 64 * 1024 * 1024;
-export const protocolVersion = 1;
+export const protocolVersion = 2;
 export const clusterIdBytesMax = 256;
 
 /** One Raft message and the partition (Raft group) it belongs to. */

@@ -67,6 +67,7 @@ export function encodeMessage(w: ByteWriter, m: Message): void {
     case MessageType.Heartbeat:
       w.varint(m.commit);
       w.varint(m.context);
+      w.bool(m.quiesce === true);
       return;
     case MessageType.HeartbeatResp:
     case MessageType.ReadIndex:
@@ -131,7 +132,11 @@ export function decodeMessage(r: ByteReader): Message {
       return m;
     }
     case MessageType.Heartbeat: {
-      const m: HeartbeatMessage = { type, from, to, term: t, commit: idx(r), context: r.varint() };
+      const commit = idx(r);
+      const context = r.varint();
+      const m: HeartbeatMessage = r.bool()
+        ? { type, from, to, term: t, commit, context, quiesce: true }
+        : { type, from, to, term: t, commit, context };
       return m;
     }
     case MessageType.HeartbeatResp: {

@@ -146,6 +146,10 @@ export class TcpTransport implements Transport, AsyncDisposable {
     };
   }
 
+  reachable(id: NodeId): boolean {
+    return this.#peers.get(id)?.conn?.isReady ?? false;
+  }
+
   onMessages(handler: MessageHandler): void {
     this.#handler = handler;
   }

@@ -20,6 +20,11 @@ export interface Transport {
   send(to: NodeId, partitionId: PartitionId, message: Message): void;
   /** Sends what is queued now instead of at the end of the event-loop turn. */
   flush?(): void;
+  /**
+   * Whether a working connection to `node` exists now. The host wakes quiet partitions whose
+   * leader is on a node that became unreachable; without this method partitions never go quiet.
+   */
+  reachable?(node: NodeId): boolean;
   /** Sets the receiver of incoming batches (replaces any earlier one). */
   onMessages(handler: MessageHandler): void;
   /** Stops listening, drops queued messages and closes every connection. */

@@ -32,6 +32,8 @@ export class LoopbackNetwork {
           setImmediate(flush);
         }
       },
+      reachable: (to: NodeId) =>
+        !this.#down.has(id) && !this.#down.has(to) && this.#handlers.has(to),
       onMessages: (handler) => this.#handlers.set(id, handler),
       close: async () => {
         this.#handlers.delete(id);
