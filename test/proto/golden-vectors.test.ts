@@ -14,6 +14,7 @@ import * as value from '../../src/gen/atomix/multiraft/atomic/value/v1/fsm_pb.js
 import * as fsm from '../../src/gen/atomix/multiraft/v1/fsm_pb.js';
 import * as log from '../../src/gen/multiraft/v1/log_pb.js';
 import * as output from '../../src/gen/multiraft/v1/output_pb.js';
+import * as partition from '../../src/gen/multiraft/v1/partition_pb.js';
 import * as snapshot from '../../src/gen/multiraft/v1/snapshot_pb.js';
 
 const protoDir = new URL('../../proto/', import.meta.url).pathname;
@@ -24,6 +25,7 @@ root.loadSync([
   'atomix/multiraft/atomic/value/v1/fsm.proto',
   'multiraft/v1/log.proto',
   'multiraft/v1/output.proto',
+  'multiraft/v1/partition.proto',
   'multiraft/v1/snapshot.proto',
 ]);
 
@@ -449,6 +451,88 @@ const vectors: Vector<DescMessage>[] = [
       ],
       timers: [
         { deadlineMs: 100n, seq: 3n, kind: snapshot.TimerKind.SERVICE, ownerId: 2n, tag: 1n },
+      ],
+    },
+  }),
+  vector({
+    name: 'PartitionRequest with a command, a query and a cancel',
+    schema: partition.PartitionRequestSchema,
+    independent: {
+      calls: [
+        { callId: max64.toString(), partitionId: 4294967295, command: { openSession: {} } },
+        { callId: '2', partitionId: 1, query: { serviceId: '9', payload: Buffer.from([1]) } },
+        { callId: '3', partitionId: 1, cancel: {} },
+      ],
+    },
+    expected: {
+      calls: [
+        {
+          callId: max64,
+          partitionId: 4294967295,
+          kind: { case: 'command', value: { input: { case: 'openSession', value: {} } } },
+        },
+        {
+          callId: 2n,
+          partitionId: 1,
+          kind: {
+            case: 'query',
+            value: { target: { case: 'serviceId', value: 9n }, payload: new Uint8Array([1]) },
+          },
+        },
+        { callId: 3n, partitionId: 1, kind: { case: 'cancel', value: {} } },
+      ],
+    },
+  }),
+  vector({
+    name: 'PartitionResponse with an output, a result, an end and an error',
+    schema: partition.PartitionResponseSchema,
+    independent: {
+      replies: [
+        { callId: '1', output: { index: '5', sequenceNum: '1', done: true } },
+        {
+          callId: '2',
+          result: {
+            index: top64.toString(),
+            sequenceNum: '3',
+            status: 3,
+            current: Buffer.from([7]),
+          },
+        },
+        { callId: '3', end: {} },
+        {
+          callId: '4',
+          error: { code: 'NOT_LEADER', leaderId: '2', leaderAddress: 'n2:5678', safeToRetry: true },
+        },
+      ],
+    },
+    expected: {
+      replies: [
+        { callId: 1n, kind: { case: 'output', value: { index: 5n, sequenceNum: 1n, done: true } } },
+        {
+          callId: 2n,
+          kind: {
+            case: 'result',
+            value: {
+              index: top64,
+              sequenceNum: 3n,
+              status: output.Status.CONFLICT,
+              current: new Uint8Array([7]),
+            },
+          },
+        },
+        { callId: 3n, kind: { case: 'end', value: {} } },
+        {
+          callId: 4n,
+          kind: {
+            case: 'error',
+            value: {
+              code: 'NOT_LEADER',
+              leaderId: 2n,
+              leaderAddress: 'n2:5678',
+              safeToRetry: true,
+            },
+          },
+        },
       ],
     },
   }),

@@ -1,0 +1,325 @@
+// The client end of one partition stream (DESIGN §7, docs/protocol.md): one bidirectional gRPC
+// stream to one node. Calls and cancels sent during one event-loop turn leave in one frame
+// (setImmediate, never a timer); replies come back as the session layer's CallReply. When the
+// stream breaks the owner hears of it once, and the next send opens a new stream.
+// Invariant: #unsent holds exactly the calls and cancels not yet handed to the stream's writer.
+
+import { setImmediate } from 'node:timers';
+import { create } from '@bufbuild/protobuf';
+import { type Client, createClient } from '@connectrpc/connect';
+import { createGrpcTransport, Http2SessionManager } from '@connectrpc/connect-node';
+import { assert, type NodeId, nodeId, type PartitionId, safeNumber } from '../common/index.js';
+import type { ServiceResult } from '../fsm/index.js';
+import { type QueryOutput, Status } from '../gen/multiraft/v1/output_pb.js';
+import {
+  Partition,
+  type PartitionCall,
+  PartitionCallSchema,
+  type PartitionReply,
+  type PartitionRequest,
+  PartitionRequestSchema,
+} from '../gen/multiraft/v1/partition_pb.js';
+import type { CallPayload, CallReply } from '../session/index.js';
+import { ClientClosedError, ConnectionLostError, SendQueueFullError } from './errors.js';
+
+export interface PartitionConnectionLimits {
+  /** Calls and cancels waiting to be written; a send beyond it throws SendQueueFullError. */
+  readonly unsentCallsMax: number;
+  /** Calls per request frame; at most the server's `callsPerFrameMax`. */
+  readonly callsPerFrameMax: number;
+  /** Request frames are cut at about this size (a single larger call goes alone). */
+  readonly requestFrameBytesMax: number;
+  /** The gRPC receive limit of one reply frame (the server splits frames well below it). */
+  readonly replyFrameBytesMax: number;
+  /** HTTP/2 PING interval while a stream is open: how soon a silent dead node is noticed. */
+  readonly pingIntervalMs: number;
+  /** How long `close()` waits for the node to end the stream before resetting it. */
+  readonly closeGraceMs: number;
+}
+
+export const partitionConnectionLimitsDefault: PartitionConnectionLimits = {
+  unsentCallsMax: 65_536,
+  callsPerFrameMax: 4_096,
+  requestFrameBytesMax: 1024 * 1024,
+  replyFrameBytesMax: 16 * 1024 * 1024,
+  pingIntervalMs: 10_000,
+  closeGraceMs: 1_000,
+};
+
+/** How a stream ended, reported once per stream. */
+export interface ConnectionLost {
+  readonly error: ConnectionLostError;
+  /** Calls that certainly never reached the node: they were still queued. */
+  readonly unsent: readonly number[];
+}
+
+export interface PartitionConnectionOptions {
+  /** `host:port`, or a URL such as `http://host:port`. */
+  readonly address: string;
+  readonly onReply: (reply: CallReply) => void;
+  /** The stream broke or the node ended it; every call sent on it is over on the node. */
+  readonly onLost: (lost: ConnectionLost) => void;
+  /** A NOT_LEADER reply named the leader's API address. */
+  readonly onLeaderAddress?: (leader: NodeId, address: string) => void;
+  readonly limits?: Partial<PartitionConnectionLimits>;
+  /** Aborting it closes the connection. */
+  readonly signal?: AbortSignal;
+}
+
+/** Bytes of a call besides its payload: ids, tags, session and sequence numbers. */
+const callOverheadBytes = 48;
+
+interface StreamState {
+  readonly abort: AbortController;
+  /** The writer waits here for the next frame. */
+  wake: (() => void) | undefined;
+  /** The client half-closed: the writer returns once the queue is empty. */
+  ending: boolean;
+  readonly finished: Promise<void>;
+}
+
+export class PartitionConnection implements AsyncDisposable {
+  readonly address: string;
+  readonly #o: PartitionConnectionOptions;
+  readonly #limits: PartitionConnectionLimits;
+  readonly #sessions: Http2SessionManager;
+  readonly #client: Client<typeof Partition>;
+  #unsent: PartitionCall[] = [];
+  #unsentBytes: number[] = [];
+  #flushScheduled = false;
+  #stream: StreamState | undefined;
+  #closed = false;
+  #onAbort: (() => void) | undefined;
+
+  constructor(options: PartitionConnectionOptions) {
+    this.#o = options;
+    this.#limits = { ...partitionConnectionLimitsDefault, ...options.limits };
+    for (const [name, value] of Object.entries(this.#limits)) {
+      assert(Number.isSafeInteger(value) && value > 0, `limit ${name} must be positive: ${value}`);
+    }
+    this.address = options.address;
+    const baseUrl = options.address.includes('://') ? options.address : `http://${options.address}`;
+    this.#sessions = new Http2SessionManager(baseUrl, {
+      pingIntervalMs: this.#limits.pingIntervalMs,
+    });
+    const transport = createGrpcTransport({
+      baseUrl,
+      sessionManager: this.#sessions,
+      readMaxBytes: this.#limits.replyFrameBytesMax,
+      // Replies are small or carry already compressed user values; compression costs CPU.
+      acceptCompression: [],
+    });
+    this.#client = createClient(Partition, transport);
+    const signal = options.signal;
+    if (signal !== undefined) {
+      this.#onAbort = () => void this.close();
+      signal.addEventListener('abort', this.#onAbort, { once: true });
+      if (signal.aborted) this.#closed = true;
+    }
+  }
+
+  /** Calls and cancels waiting to be written. */
+  get unsentCount(): number {
+    return this.#unsent.length;
+  }
+
+  /** Whether a stream is open (or opening). */
+  get connected(): boolean {
+    return this.#stream !== undefined;
+  }
+
+  /** Queues call `callId` for the next frame, opening a stream if none is open. */
+  send(callId: number, partition: PartitionId, payload: CallPayload): void {
+    if (this.#closed) throw new ClientClosedError(`the connection to ${this.address}`);
+    if (this.#unsent.length >= this.#limits.unsentCallsMax) {
+      throw new SendQueueFullError(this.address, this.#limits.unsentCallsMax);
+    }
+    const kind =
+      payload.kind === 'propose'
+        ? ({ case: 'command', value: payload.input } as const)
+        : ({ case: 'query', value: payload.input } as const);
+    const call = create(PartitionCallSchema, {
+      callId: BigInt(callId),
+      partitionId: partition,
+      kind,
+    });
+    this.#queue(call, callOverheadBytes + payloadBytes(payload));
+  }
+
+  /**
+   * Ends call `callId` on the node: no further replies. Dropped when no stream is open (the node
+   * ended every call of a broken stream) or when the queue is full (the call ends on its own).
+   */
+  cancel(callId: number, partition: PartitionId): void {
+    if (this.#closed || this.#stream === undefined) return;
+    if (this.#unsent.length >= this.#limits.unsentCallsMax) return;
+    const call = create(PartitionCallSchema, {
+      callId: BigInt(callId),
+      partitionId: partition,
+      kind: { case: 'cancel', value: {} },
+    });
+    this.#queue(call, callOverheadBytes);
+  }
+
+  /**
+   * Sends what is queued, half-closes the stream (the node ends every call of it) and waits for
+   * the node to end it, at most `closeGraceMs`. Later sends throw ClientClosedError.
+   */
+  async close(): Promise<void> {
+    if (this.#onAbort !== undefined) this.#o.signal?.removeEventListener('abort', this.#onAbort);
+    this.#closed = true;
+    const state = this.#stream;
+    if (state !== undefined) {
+      state.ending = true;
+      state.wake?.();
+      let timer: NodeJS.Timeout | undefined;
+      const grace = new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, this.#limits.closeGraceMs);
+      });
+      await Promise.race([state.finished, grace]);
+      clearTimeout(timer);
+      state.abort.abort();
+    }
+    this.#stream = undefined;
+    this.#unsent = [];
+    this.#unsentBytes = [];
+    this.#sessions.abort();
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  #queue(call: PartitionCall, bytes: number): void {
+    this.#unsent.push(call);
+    this.#unsentBytes.push(bytes);
+    const state = this.#stream ?? this.#open();
+    if (this.#flushScheduled) return;
+    this.#flushScheduled = true;
+    setImmediate(() => {
+      this.#flushScheduled = false;
+      state.wake?.();
+    });
+  }
+
+  #open(): StreamState {
+    const abort = new AbortController();
+    let finish = () => {};
+    const finished = new Promise<void>((resolve) => {
+      finish = resolve;
+    });
+    const state: StreamState = { abort, wake: undefined, ending: false, finished };
+    this.#stream = state;
+    const replies = this.#client.stream(this.#requests(state), { signal: abort.signal });
+    void this.#read(state, replies).finally(finish);
+    return state;
+  }
+
+  /** The request side: one frame per wake-up, as connect pulls them. */
+  async *#requests(state: StreamState): AsyncGenerator<PartitionRequest> {
+    while (this.#stream === state) {
+      // Calls queued in this turn wait for its end, so they share one frame.
+      if (this.#unsent.length > 0 && !this.#flushScheduled) {
+        yield this.#takeFrame();
+        continue;
+      }
+      if (state.ending && this.#unsent.length === 0) return;
+      await new Promise<void>((resolve) => {
+        state.wake = resolve;
+      });
+      state.wake = undefined;
+    }
+  }
+
+  #takeFrame(): PartitionRequest {
+    let n = 0;
+    let bytes = 0;
+    while (n < this.#unsent.length && n < this.#limits.callsPerFrameMax) {
+      const size = this.#unsentBytes[n] as number;
+      if (n > 0 && bytes + size > this.#limits.requestFrameBytesMax) break;
+      bytes += size;
+      n++;
+    }
+    assert(n > 0, 'a frame is taken only when calls wait');
+    const calls = this.#unsent.splice(0, n);
+    this.#unsentBytes.splice(0, n);
+    assert(this.#unsent.length === this.#unsentBytes.length, 'unsent sizes out of step');
+    return create(PartitionRequestSchema, { calls });
+  }
+
+  async #read(state: StreamState, replies: AsyncIterable<{ replies: PartitionReply[] }>) {
+    let cause: unknown;
+    try {
+      for await (const frame of replies) {
+        for (const reply of frame.replies) this.#deliver(reply);
+      }
+    } catch (error) {
+      cause = error;
+    }
+    if (this.#stream !== state) return;
+    this.#stream = undefined;
+    state.abort.abort();
+    const unsent: number[] = [];
+    for (const call of this.#unsent) {
+      if (call.kind.case !== 'cancel') unsent.push(Number(call.callId));
+    }
+    this.#unsent = [];
+    this.#unsentBytes = [];
+    state.wake?.();
+    if (this.#closed) return;
+    const error = new ConnectionLostError(this.address, { cause: cause ?? 'the node ended it' });
+    this.#o.onLost({ error, unsent });
+  }
+
+  #deliver(reply: PartitionReply): void {
+    const call = safeNumber(reply.callId);
+    if (call === undefined) return;
+    const kind = reply.kind;
+    switch (kind.case) {
+      case 'output':
+        this.#o.onReply({ kind: 'output', call, output: kind.value });
+        return;
+      case 'result': {
+        const index = safeNumber(kind.value.index) ?? 0;
+        this.#o.onReply({ kind: 'result', call, result: serviceResult(kind.value), index });
+        if (kind.value.done) this.#o.onReply({ kind: 'end', call });
+        return;
+      }
+      case 'end':
+        this.#o.onReply({ kind: 'end', call });
+        return;
+      case 'error': {
+        const e = kind.value;
+        const leader = safeNumber(e.leaderId) ?? 0;
+        if (leader !== 0 && e.leaderAddress !== '') {
+          this.#o.onLeaderAddress?.(nodeId(leader), e.leaderAddress);
+        }
+        const { code, safeToRetry } = e;
+        this.#o.onReply({ kind: 'error', call, code, leaderHint: leader, safeToRetry });
+        return;
+      }
+      default:
+        // A reply kind of a newer node: nothing this client can act on.
+        return;
+    }
+  }
+}
+
+function serviceResult(output: QueryOutput): ServiceResult {
+  if (output.status === Status.OK) return { status: Status.OK, payload: output.payload };
+  return {
+    status: output.status,
+    message: output.message,
+    ...(output.current.length > 0 ? { current: output.current } : {}),
+  };
+}
+
+/** An estimate of a call's payload size, for cutting frames. */
+function payloadBytes(payload: CallPayload): number {
+  if (payload.kind === 'query') return payload.input.payload.length;
+  const input = payload.input.input;
+  if (input.case === 'sessionInput' && input.value.input.case === 'serviceInput') {
+    return input.value.input.value.payload.length;
+  }
+  return 0;
+}

@@ -1,0 +1,63 @@
+// A plain-text HTTP/2 server for connect-es routes (gRPC, gRPC-web, Connect), with a shutdown
+// that ends long-lived streams instead of waiting for them forever.
+
+import { createServer, type Http2ServerRequest, type ServerHttp2Session } from 'node:http2';
+import type { AddressInfo } from 'node:net';
+import { Code, ConnectError, type ConnectRouter } from '@connectrpc/connect';
+import { connectNodeAdapter } from '@connectrpc/connect-node';
+
+export interface GrpcServerOptions {
+  /** Default 127.0.0.1. */
+  readonly host?: string;
+  /** 0 picks a free port. */
+  readonly port: number;
+  readonly routes: (router: ConnectRouter) => void;
+  /** How long `close()` lets sessions finish before destroying them. Default 1000 ms. */
+  readonly closeGraceMs?: number;
+}
+
+export interface GrpcServer extends AsyncDisposable {
+  readonly port: number;
+  /** `host:port`, as clients dial it. */
+  readonly address: string;
+  /** Aborts every handler with UNAVAILABLE, then closes the sessions and the listener. */
+  close(): Promise<void>;
+}
+
+export async function listenGrpc(options: GrpcServerOptions): Promise<GrpcServer> {
+  const host = options.host ?? '127.0.0.1';
+  const graceMs = options.closeGraceMs ?? 1_000;
+  const shutdown = new AbortController();
+  const handler = connectNodeAdapter({ routes: options.routes, shutdownSignal: shutdown.signal });
+  const server = createServer((req: Http2ServerRequest, res) => handler(req, res));
+  const sessions = new Set<ServerHttp2Session>();
+  server.on('session', (session) => {
+    sessions.add(session);
+    session.once('close', () => sessions.delete(session));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  let closing: Promise<void> | undefined;
+  const close = () => {
+    closing ??= new Promise<void>((resolve) => {
+      shutdown.abort(new ConnectError('the node is shutting down', Code.Unavailable));
+      const timer = setTimeout(() => {
+        for (const session of sessions) session.destroy();
+      }, graceMs);
+      server.close(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+      for (const session of sessions) session.close();
+    });
+    return closing;
+  };
+  const address = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+  return { port, address, close, [Symbol.asyncDispose]: close };
+}
