@@ -142,6 +142,7 @@ export class PartitionConnection implements AsyncDisposable {
       callId: BigInt(callId),
       partitionId: partition,
       kind,
+      forward: payload.forward === true,
     });
     this.#queue(call, callOverheadBytes + payloadBytes(payload));
   }

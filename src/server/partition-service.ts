@@ -15,10 +15,18 @@ import { PartitionStream } from './partition-stream.js';
  * the caller (`fail()`), never by throwing.
  */
 export interface PartitionBackend {
-  /** Proposes on the local replica of `partition`; outputs and errors go to `caller`. */
-  propose(partition: PartitionId, input: PartitionInput, caller: CommandCaller): void;
-  /** A linearizable query on the local replica of `partition`. */
-  query(partition: PartitionId, input: QueryInput, caller: QueryCaller): void;
+  /**
+   * Proposes on the local replica of `partition`; outputs and errors go to `caller`. With
+   * `forward`, a node that does not lead the partition may forward the call to its leader.
+   */
+  propose(
+    partition: PartitionId,
+    input: PartitionInput,
+    caller: CommandCaller,
+    forward: boolean,
+  ): void;
+  /** A linearizable query on the local replica of `partition` (`forward` as for propose). */
+  query(partition: PartitionId, input: QueryInput, caller: QueryCaller, forward: boolean): void;
   /** The advertised API address of a node, for NOT_LEADER replies. */
   apiAddressOf(node: NodeId): string | undefined;
 }

@@ -196,8 +196,11 @@ export class PartitionStream {
     this.#calls.set(id, open);
     assert(this.#calls.size <= this.#limits.openCallsPerStreamMax, 'open-call limit passed');
     const partition = partitionId(call.partitionId);
-    if (call.kind.case === 'command') this.#backend.propose(partition, call.kind.value, open);
-    else this.#backend.query(partition, call.kind.value, open);
+    if (call.kind.case === 'command') {
+      this.#backend.propose(partition, call.kind.value, open, call.forward);
+    } else {
+      this.#backend.query(partition, call.kind.value, open, call.forward);
+    }
   }
 
   /** Takes every pending reply, cut into frames of about `replyFrameBytesMax`. */

@@ -36,9 +36,13 @@ export type CallReply =
       readonly safeToRetry: boolean;
     };
 
-export type CallPayload =
+export type CallPayload = (
   | { readonly kind: 'propose'; readonly input: PartitionInput }
-  | { readonly kind: 'query'; readonly input: QueryInput };
+  | { readonly kind: 'query'; readonly input: QueryInput }
+) & {
+  /** Ask a node that does not lead the partition to forward the call to the leader. */
+  readonly forward?: boolean;
+};
 
 export interface CallSpec {
   readonly partition: PartitionId;
