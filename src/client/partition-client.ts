@@ -38,6 +38,11 @@ export interface PartitionClientOptions {
   /** Back-off jitter; default seeded from the OS. */
   readonly random?: Prng;
   readonly connection?: Partial<PartitionConnectionLimits>;
+  /**
+   * Mark every call `forward`: a node that does not lead the partition forwards it to the leader
+   * instead of answering NOT_LEADER (for a client that reaches only some of the nodes).
+   */
+  readonly forward?: boolean;
 }
 
 export interface CallOptions {
@@ -59,6 +64,7 @@ export class PartitionClient implements CallHost, AsyncDisposable {
   readonly refreshMs: number;
   readonly #callTimeoutMs: number;
   readonly #connectionLimits: Partial<PartitionConnectionLimits> | undefined;
+  readonly #forward: boolean;
   readonly #addresses = new Map<NodeId, string>();
   #nodes: NodeId[] = [];
   readonly #connections = new Map<NodeId, PartitionConnection>();
@@ -80,6 +86,7 @@ export class PartitionClient implements CallHost, AsyncDisposable {
     this.refreshMs = options.refreshMs ?? 1_000;
     this.#callTimeoutMs = options.callTimeoutMs ?? 10_000;
     this.#connectionLimits = options.connection;
+    this.#forward = options.forward === true;
   }
 
   // CallHost
@@ -94,7 +101,7 @@ export class PartitionClient implements CallHost, AsyncDisposable {
       return this.#refuseLater(call, 'NOT_LEADER', true);
     }
     try {
-      connection.send(call, partition, payload);
+      connection.send(call, partition, this.#forward ? { ...payload, forward: true } : payload);
     } catch (error) {
       if (!(error instanceof ClientError)) throw error;
       this.#refuseLater(call, error.code, error.safeToRetry);

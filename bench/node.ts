@@ -1,0 +1,114 @@
+// Node benchmark (not a test): real `multiraft start` processes on loopback, run from the build.
+// Usage: npm run bench:node [-- --quick]
+// 1. Start-up and idle cost: a single node with 4 partitions, and 3 nodes with 1,000 partitions × 3
+//    replicas: time from spawn to /readyz, then RSS and CPU over an idle interval per process.
+// 2. Writes on a 3-node cluster (12 partitions × 3) through the test client (src/session over the
+//    partition protocol): one client's latency (one set at a time), then throughput with 256 sets
+//    in flight on one client object, spread over sessions on every partition.
+
+import { readFileSync } from 'node:fs';
+import { PartitionClient } from '../src/client/partition-client.js';
+import { partitionId } from '../src/common/index.js';
+import { ProcessCluster } from '../test/process/process-cluster.js';
+import { ValueSession } from '../test/process/value-session.js';
+
+const quick = process.argv.includes('--quick');
+const idleMs = quick ? 3_000 : 10_000;
+const latencyOps = quick ? 300 : 2_000;
+const throughputMs = quick ? 3_000 : 10_000;
+
+const fmt = (n: number, digits = 0) =>
+  n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+const percentile = (sorted: number[], q: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Resident set size and CPU seconds (user + system) of a process, from /proc. */
+function usage(pid: number): { rssMiB: number; cpuSec: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const rssKiB = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  const ticks = Number(stat[11]) + Number(stat[12]);
+  return { rssMiB: rssKiB / 1024, cpuSec: ticks / 100 };
+}
+
+async function idleNode(nodes: number, partitions: number, replication: number): Promise<void> {
+  const t0 = performance.now();
+  const cluster = await ProcessCluster.start({ nodes, partitions, replication, entry: 'build' });
+  try {
+    await cluster.waitAllReady();
+    const readyMs = performance.now() - t0;
+    await sleep(2_000);
+    const before = cluster.ids.map((id) => usage(cluster.pid(id)!));
+    await sleep(idleMs);
+    const after = cluster.ids.map((id) => usage(cluster.pid(id)!));
+    const cpu = after.map((a, i) => (100 * (a.cpuSec - before[i]!.cpuSec)) / (idleMs / 1000));
+    const rss = after.map((a) => a.rssMiB);
+    console.log(
+      `${nodes} node(s), ${fmt(partitions)} partitions × ${replication}: ready in ${fmt(readyMs)} ms; ` +
+        `idle RSS ${rss.map((r) => `${fmt(r)} MiB`).join(' / ')}; ` +
+        `idle CPU ${cpu.map((c) => `${fmt(c, 1)} %`).join(' / ')} of a core`,
+    );
+  } finally {
+    await cluster.destroy();
+  }
+}
+
+async function writes(): Promise<void> {
+  const cluster = await ProcessCluster.start({
+    nodes: 3,
+    partitions: 12,
+    replication: 3,
+    entry: 'build',
+  });
+  const client = new PartitionClient({ nodes: cluster.apiAddresses(), callTimeoutMs: 30_000 });
+  try {
+    await cluster.waitAllReady();
+    // One client, one write at a time.
+    const one = await ValueSession.open(client, partitionId(1));
+    const service = await one.create('latency');
+    for (let i = 0; i < 50; i++) await one.set(service, 'warm-up');
+    const lat: number[] = [];
+    for (let i = 0; i < latencyOps; i++) {
+      const t = performance.now();
+      await one.set(service, `value ${i}`);
+      lat.push(performance.now() - t);
+    }
+    lat.sort((a, b) => a - b);
+    console.log(
+      `3 nodes, 1 client: set p50 ${fmt(percentile(lat, 0.5), 2)} ms, p99 ${fmt(percentile(lat, 0.99), 2)} ms (${fmt(latencyOps)} sets)`,
+    );
+    await one.close();
+    // 256 sets in flight on one client object: 16 workers per partition-session pair.
+    const targets: { session: ValueSession; service: number }[] = [];
+    for (let p = 1; p <= 12; p++) {
+      const session = await ValueSession.open(client, partitionId(p));
+      targets.push({ session, service: await session.create(`throughput-${p}`) });
+    }
+    let done = 0;
+    let stop = false;
+    const t0 = performance.now();
+    await Promise.all(
+      Array.from({ length: 256 }, async (_, w) => {
+        const { session, service } = targets[w % targets.length]!;
+        while (!stop) {
+          await session.set(service, `w${w}`);
+          done++;
+          if (performance.now() - t0 >= throughputMs) stop = true;
+        }
+      }),
+    );
+    const seconds = (performance.now() - t0) / 1000;
+    console.log(
+      `3 nodes, 256 in flight: ${fmt(done / seconds)} sets/s (${fmt(done)} in ${fmt(seconds, 1)} s)`,
+    );
+    for (const t of targets) await t.session.close();
+  } finally {
+    await client.close();
+    await cluster.destroy();
+  }
+}
+
+await idleNode(1, 4, 1);
+await idleNode(3, 1_000, 3);
+await writes();

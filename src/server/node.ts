@@ -1,0 +1,128 @@
+// One running node (DESIGN §1, §7): the write-ahead log in the data directory, the peer transport,
+// the host with a replica of every local partition, and the partition protocol on the API port.
+// Started and stopped as a whole; the CLI adds the HTTP endpoints and the signal handling.
+
+import { randomInt } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import { Prng } from '../common/index.js';
+import { Host, placePartitions, systemClock } from '../host/index.js';
+import { primitiveTypes } from '../primitives/index.js';
+import { NodeFileSystem, Wal } from '../storage/index.js';
+import { TcpTransport, type TransportTlsOptions } from '../transport/index.js';
+import type { NodeConfig } from './config.js';
+import { formatHostPort } from './config.js';
+import { Forwarder } from './forwarder.js';
+import { listenGrpc } from './grpc-server.js';
+import { PartitionService } from './partition-service.js';
+
+export interface RunningNode {
+  /** Addresses actually bound, host:port (a port asked as 0 is resolved). */
+  readonly addresses: { readonly api: string; readonly peer: string };
+  /** The node works (its write-ahead log has not failed). */
+  live(): boolean;
+  /** Every local partition has a known leader. */
+  ready(): boolean;
+  /** Stops accepting, fails waiting callers, flushes and closes storage and sockets. */
+  close(): Promise<void>;
+}
+
+export async function startNode(config: NodeConfig, logger: Logger): Promise<RunningNode> {
+  const members = config.members;
+  const placement = placePartitions(
+    members.map((m) => m.id),
+    config.partitions,
+    config.replication,
+  );
+  const wal = await Wal.open({
+    fs: new NodeFileSystem(),
+    dir: join(config.dataDir, 'wal'),
+    catchUpMarginEntries: config.snapshotRetainEntries,
+  });
+  const closers: (() => Promise<void>)[] = [() => wal.close()];
+  const closeAll = async () => {
+    for (const close of closers.reverse()) await close();
+  };
+  try {
+    const transport = await TcpTransport.start({
+      nodeId: config.nodeId,
+      // Nodes started with a different cluster shape refuse each other instead of mixing logs.
+      clusterId: clusterIdOf(config),
+      listen: { host: config.listenHost, port: config.peerPort },
+      peers: members
+        .filter((m) => m.id !== config.nodeId)
+        .map((m) => [m.id, { host: m.host, port: m.peerPort }] as const),
+      tls: config.tls === undefined ? undefined : await readTls(config.tls),
+      logger: logger.child({ component: 'transport' }),
+    });
+    closers.push(() => transport.close());
+    let fatal: Error | undefined;
+    const host = new Host({
+      nodeId: config.nodeId,
+      placement,
+      wal,
+      transport,
+      clock: systemClock,
+      random: new Prng(randomInt(2 ** 31)),
+      fsm: { types: primitiveTypes },
+      limits: { snapshotEntries: config.snapshotEntries },
+      logger: logger.child({ component: 'host' }),
+      onFatal: (error) => {
+        fatal = error;
+        logger.fatal({ err: error }, 'storage failed; the node stops serving');
+      },
+    });
+    host.start();
+    closers.push(() => host.close());
+    const apiAddress = new Map(members.map((m) => [m.id, formatHostPort(m.host, m.apiPort)]));
+    const forwarder = new Forwarder(config.nodeId, apiAddress);
+    closers.push(() => forwarder.close());
+    const service = new PartitionService({
+      propose: (partition, input, caller, forward) =>
+        host.propose(
+          partition,
+          input,
+          forward ? forwarder.command(partition, input, caller) : caller,
+        ),
+      query: (partition, input, caller, forward) =>
+        host.query(partition, input, forward ? forwarder.query(partition, input, caller) : caller),
+      apiAddressOf: (node) => apiAddress.get(node),
+    });
+    const grpc = await listenGrpc({
+      host: config.listenHost,
+      port: config.apiPort,
+      routes: (router) => service.register(router),
+    });
+    closers.push(async () => {
+      service.close();
+      await grpc.close();
+    });
+    const peer = transport.address;
+    let closing: Promise<void> | undefined;
+    return {
+      addresses: { api: grpc.address, peer: formatHostPort(peer.host, peer.port) },
+      live: () => fatal === undefined,
+      ready: () => fatal === undefined && host.ready(),
+      close: () => {
+        closing ??= closeAll();
+        return closing;
+      },
+    };
+  } catch (error) {
+    await closeAll();
+    throw error;
+  }
+}
+
+function clusterIdOf(config: NodeConfig): string {
+  const members = config.members.map((m) => m.id).join(',');
+  return `multiraft:${config.partitions}x${config.replication}:${members}`;
+}
+
+async function readTls(files: NonNullable<NodeConfig['tls']>): Promise<TransportTlsOptions> {
+  const [cert, key, ca] = await Promise.all(
+    [files.certFile, files.keyFile, files.caFile].map((f) => readFile(f)),
+  );
+  return { cert: cert!, key: key!, ca: ca! };
+}
