@@ -12,6 +12,7 @@ import type { PartitionInput } from '../gen/atomix/multiraft/v1/fsm_pb.js';
 import type { QueryInput } from '../gen/multiraft/v1/output_pb.js';
 import {
   type Entry,
+  type HardState,
   type Message,
   MessageType,
   NotLeaderError,
@@ -58,6 +59,10 @@ interface LocalPartition {
   quiet: boolean;
   /** Ticks since the last traffic other than heartbeats (a leader quiesces after enough). */
   idleTicks: number;
+  /** The hard state as last queued to the WAL. */
+  written: HardState;
+  /** A newer hard state that moved only the commit index: queued with the next record. */
+  lazy: HardState | undefined;
 }
 
 export interface PartitionStatus {
@@ -186,8 +191,14 @@ export class Host {
 
   /** Stops ticking and serving, fails waiting callers and waits for snapshot I/O to end. */
   async close(): Promise<void> {
+    const running = this.#stopped === undefined;
     this.#stop('shutting down');
     await Promise.allSettled([...this.#partitions.values()].map((p) => p.snapshotIo));
+    if (!running || this.#failure !== undefined) return;
+    // A clean stop keeps the newest commit indexes (the WAL's close flushes them).
+    for (const p of this.#partitions.values()) {
+      if (p.lazy !== undefined && !p.installing) this.#writeHardState(p, undefined, true);
+    }
   }
 
   #open(id: PartitionId, replicas: readonly NodeId[], o: HostOptions): void {
@@ -219,6 +230,8 @@ export class Host {
       snapshotIndex: replica.applied,
       quiet: false,
       idleTicks: 0,
+      written: log.hardState(),
+      lazy: undefined,
     });
   }
 
@@ -342,7 +355,7 @@ export class Host {
   #handle(p: LocalPartition, rd: ReplicaReady): boolean {
     try {
       writeEntries(p.log, rd.entries);
-      if (rd.hardState !== undefined) p.log.setHardState(rd.hardState);
+      this.#writeHardState(p, rd.hardState, rd.entries.length > 0);
     } catch (error) {
       this.#fatal(error as Error);
       return false;
@@ -351,6 +364,23 @@ export class Host {
     p.replica.advance();
     if (rd.localSnapshot !== undefined) this.#save(p, rd.localSnapshot);
     return true;
+  }
+
+  /**
+   * A hard state that moved only the commit index is not worth an fdatasync of its own: the commit
+   * index is recovered from the leader after a crash. It rides along with the partition's next
+   * record (or the shutdown). Term and vote are written at once: Raft waits for them.
+   */
+  #writeHardState(p: LocalPartition, hs: HardState | undefined, withRecords: boolean): void {
+    const next = hs ?? p.lazy;
+    if (next === undefined) return;
+    if (!withRecords && next.term === p.written.term && next.vote === p.written.vote) {
+      p.lazy = next;
+      return;
+    }
+    p.log.setHardState(next);
+    p.written = next;
+    p.lazy = undefined;
   }
 
   #send(partition: PartitionId, message: Message): void {

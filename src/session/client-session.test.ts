@@ -45,6 +45,19 @@ describe('ClientSession', () => {
     expect(s.keepAliveDue(2000)).toBe(true);
   });
 
+  test('a keep-alive is due early once many commands finished, so the server can retire them', () => {
+    const s = new ClientSession(sessionId(7), 0, { timeoutMs: 3000, keepAliveAfterFinished: 2 });
+    const a = s.allocate();
+    const b = s.allocate();
+    s.finish(a);
+    s.finish(a);
+    expect(s.keepAliveDue(1)).toBe(false);
+    s.finish(b);
+    expect(s.keepAliveDue(1)).toBe(true);
+    s.keepAlive(1);
+    expect(s.keepAliveDue(2)).toBe(false);
+  });
+
   test('expires when no keep-alive sent within the timeout succeeded', () => {
     const s = new ClientSession(sessionId(7), 0, { timeoutMs: 3000, expiryMarginMs: 0 });
     s.keepAlive(1000);

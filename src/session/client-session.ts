@@ -15,6 +15,12 @@ export interface ClientSessionOptions {
   /** Most commands allocated and not finished at once (back-pressure beyond it). */
   readonly pendingMax?: number;
   /**
+   * A keep-alive is due early once this many commands finished since the last one: it lets the
+   * state machine retire their cached outputs before its per-session limit refuses new commands.
+   * Default 1,024 (a quarter of the state machine's default commandsPerSessionMax).
+   */
+  readonly keepAliveAfterFinished?: number;
+  /**
    * How much sooner than the state machine this client takes the session as expired, so the
    * drift between its clock and the leaders' never lets it believe in a session that is gone.
    * Default a tenth of the timeout.
@@ -51,6 +57,7 @@ export class ClientSession {
   readonly timeoutMs: number;
   readonly keepAliveIntervalMs: number;
   readonly pendingMax: number;
+  readonly keepAliveAfterFinished: number;
   readonly expiryMarginMs: number;
   #state: SessionState = SessionState.Open;
   // Invariant: every number in #pending is < #nextSeq and > 0.
@@ -61,6 +68,7 @@ export class ClientSession {
   /** Local time the newest successful keep-alive (or the open) was sent. */
   #aliveSince: number;
   #lastKeepAliveSentAt: number;
+  #finishedSinceKeepAlive = 0;
 
   /** `openedAt`: the local time the OpenSession request was sent. */
   constructor(id: SessionId, openedAt: number, options: ClientSessionOptions) {
@@ -70,6 +78,8 @@ export class ClientSession {
     this.timeoutMs = options.timeoutMs;
     this.keepAliveIntervalMs = options.keepAliveIntervalMs ?? Math.floor(options.timeoutMs / 3);
     this.pendingMax = options.pendingMax ?? 100_000;
+    this.keepAliveAfterFinished = options.keepAliveAfterFinished ?? 1_024;
+    assert(this.keepAliveAfterFinished > 0, 'keepAliveAfterFinished must be positive');
     this.expiryMarginMs = options.expiryMarginMs ?? Math.ceil(options.timeoutMs / 10);
     assert(
       this.expiryMarginMs >= 0 && this.expiryMarginMs < this.timeoutMs,
@@ -127,7 +137,7 @@ export class ClientSession {
    * unknown outcome). The next keep-alive lets the server retire it; a late retry is STALE.
    */
   finish(seq: SequenceNum): void {
-    this.#pending.delete(seq);
+    if (this.#pending.delete(seq)) this.#finishedSinceKeepAlive++;
     this.#streams.delete(seq);
   }
 
@@ -135,10 +145,12 @@ export class ClientSession {
     return this.#pending.has(seq);
   }
 
+  /** A keep-alive is due: the interval passed, or many commands finished since the last one. */
   keepAliveDue(now: number): boolean {
     return (
       this.#state === SessionState.Open &&
-      now - this.#lastKeepAliveSentAt >= this.keepAliveIntervalMs
+      (now - this.#lastKeepAliveSentAt >= this.keepAliveIntervalMs ||
+        this.#finishedSinceKeepAlive >= this.keepAliveAfterFinished)
     );
   }
 
@@ -146,6 +158,7 @@ export class ClientSession {
   keepAlive(now: number): KeepAliveContents {
     assert(this.#state === SessionState.Open, `keep-alive on a ${this.#state} session`);
     this.#lastKeepAliveSentAt = now;
+    this.#finishedSinceKeepAlive = 0;
     return {
       sessionId: this.id,
       lastCommandSequenceNum: sequenceNum(this.#nextSeq - 1),

@@ -90,6 +90,7 @@ export class ValueSession implements AsyncDisposable {
       return out;
     } finally {
       this.#session.finish(seq);
+      this.#sendKeepAlive();
     }
   }
 
