@@ -2,7 +2,7 @@
 // before an exit are never lost (a node logs little; the hot paths do not log per operation).
 
 import { type DestinationStream, type Logger, pino } from 'pino';
-import type { LogLevel } from '../server/config.js';
+import type { LogLevel } from '../server/index.js';
 
 export function createLogger(
   level: LogLevel,

@@ -3,8 +3,7 @@
 // parsing is in program.ts and ../server/config.ts, the lifecycle in start.ts.
 
 import { CommanderError } from 'commander';
-import { ConfigError, loadConfig, type NodeConfig } from '../server/config.js';
-import { startNode } from '../server/node.js';
+import { ConfigError, loadConfig, type NodeConfig, startNode } from '../server/index.js';
 import { createLogger, flushLogger } from './logger.js';
 import { buildProgram, type StartFlags } from './program.js';
 import { exitCodes, runStart } from './start.js';

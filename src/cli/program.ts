@@ -3,7 +3,7 @@
 
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
-import { configFileEnv, configOptions, type RawConfig } from '../server/config.js';
+import { configFileEnv, configOptions, type RawConfig } from '../server/index.js';
 
 export interface StartFlags extends RawConfig {
   readonly config?: string;

@@ -1,8 +1,8 @@
 import { EventEmitter } from 'node:events';
 import { type Logger, pino } from 'pino';
 import { describe, expect, test } from 'vitest';
-import { type NodeConfig, resolveConfig } from '../server/config.js';
-import type { RunningNode } from '../server/node.js';
+import type { RunningNode } from '../server/index.js';
+import { type NodeConfig, resolveConfig } from '../server/index.js';
 import { buildProgram, type StartFlags } from './program.js';
 import { runStart, type StopSignal } from './start.js';
 

@@ -9,10 +9,13 @@
 // shutting down is logged and changes nothing.
 
 import type { Logger } from 'pino';
-import type { NodeConfig } from '../server/config.js';
-import { formatPeers } from '../server/config.js';
-import { type HttpServer, type HttpServerOptions, startHttpServer } from '../server/http.js';
-import type { RunningNode } from '../server/node.js';
+import type { NodeConfig, RunningNode } from '../server/index.js';
+import {
+  formatPeers,
+  type HttpServer,
+  type HttpServerOptions,
+  startHttpServer,
+} from '../server/index.js';
 
 export const exitCodes = { ok: 0, failed: 1, badConfig: 2 } as const;
 export type ExitCode = (typeof exitCodes)[keyof typeof exitCodes];

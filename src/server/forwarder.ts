@@ -3,7 +3,7 @@
 // to the original caller. One hop only: forwarded calls are sent unmarked, so a leader that moved
 // meanwhile answers NOT_LEADER, which the caller sees (with the new leader's address) and retries.
 
-import { PartitionConnection } from '../client/partition-connection.js';
+import { PartitionConnection } from '../client/index.js';
 import { logIndex, type NodeId, type PartitionId } from '../common/index.js';
 import type { PartitionInput } from '../gen/atomix/multiraft/v1/fsm_pb.js';
 import type { QueryInput } from '../gen/multiraft/v1/output_pb.js';

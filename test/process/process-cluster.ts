@@ -19,6 +19,8 @@ export interface ProcessClusterOptions {
   readonly flags?: readonly string[];
   /** Run the sources through tsx (tests, default) or the build in dist/ (benchmarks). */
   readonly entry?: 'source' | 'build';
+  /** Node.js options for every node process (a benchmark's --cpu-prof, say). */
+  readonly execArgv?: readonly string[];
 }
 
 interface NodeProcess {
@@ -115,6 +117,7 @@ export class ProcessCluster {
     const entry =
       this.#o.entry === 'build' ? ['dist/cli/main.js'] : ['--import', 'tsx', 'src/cli/main.ts'];
     const args = [
+      ...(this.#o.execArgv ?? []),
       ...entry,
       'start',
       `--node-id=${id}`,
