@@ -80,8 +80,11 @@ export class PartitionLog implements Storage {
 
   initialState(): { hardState: HardState; conf: ConfState } {
     const hs = this.#s.hardState;
-    // Compacted entries are committed: the commit index is never below the compaction point.
-    const commit = logIndex(Math.max(hs.commit, this.#s.index.base));
+    // Compacted entries are committed: the commit index is never below the compaction point. So
+    // are the entries a snapshot covers; its file may be durable before the batch that carries
+    // the hard state with a commit index that high (a crash in between).
+    const snapshotIndex = this.#snapshots.latest(this.id)?.meta.index ?? 0;
+    const commit = logIndex(Math.max(hs.commit, this.#s.index.base, snapshotIndex));
     return { hardState: { ...hs, commit }, conf: this.#s.conf };
   }
 

@@ -168,6 +168,23 @@ describe('snapshots', () => {
     await third.close();
   });
 
+  it('entries a snapshot covers are committed, even if the hard state saying so was lost', async () => {
+    const fs = new FaultFileSystem({ seed: 6 });
+    const wal = await openWal(fs);
+    const log = wal.partition(p(1));
+    log.append(mkEntries(1, 1, 20, 1));
+    log.setHardState({ term: term(1), vote: nodeId(1), commit: logIndex(5) });
+    await wal.flushed();
+    log.setHardState({ term: term(1), vote: nodeId(1), commit: logIndex(15) });
+    await commitSnapshot(log, meta(15, 1), new Uint8Array([15]));
+    const next = fs.crash(); // the snapshot is durable; the batch with commit 15 never was
+    const again = await openWal(next);
+    const l2 = again.partition(p(1));
+    expect([l2.snapshot().meta.index, l2.hardState().commit]).toEqual([15, 5]);
+    expect(l2.initialState().hardState.commit).toBe(15);
+    await again.close();
+  });
+
   it('a failed fdatasync of a snapshot installs nothing; a new writer may retry', async () => {
     const fs = new FaultFileSystem({ seed: 6 });
     const wal = await openWal(fs);
