@@ -7,11 +7,11 @@ import { defaultSimOptions, runSeed } from './run-seed.js';
 /** Simulated ms of faults per CI seed: shorter than the command's default, same checks. */
 export const ciChaosMs = 6_000;
 
-export function expectSeedsClean(first: number, count: number): void {
+export async function expectSeedsClean(first: number, count: number): Promise<void> {
   let ops = 0;
   let faults = 0;
   for (let seed = first; seed < first + count; seed++) {
-    const r = runSeed({ ...defaultSimOptions, chaosMs: ciChaosMs, seed });
+    const r = await runSeed({ ...defaultSimOptions, chaosMs: ciChaosMs, seed });
     const replay = `reproduce: npm run sim -- --seed ${seed} --chaos-ms ${ciChaosMs}`;
     expect(r.violations, replay).toEqual([]);
     expect(r.checkerUnknown, replay).toBe(false);

@@ -35,9 +35,9 @@ const options = {
 };
 
 /** Runs a seed; an exception (an assertion: a bug) is that seed's violation, not the end. */
-function run(opts: SimOptions): SeedResult {
+async function run(opts: SimOptions): Promise<SeedResult> {
   try {
-    return runSeed(opts);
+    return await runSeed(opts);
   } catch (error) {
     const what = error instanceof Error ? (error.stack ?? error.message) : String(error);
     return {
@@ -66,7 +66,7 @@ function report(r: SeedResult): void {
 const started = performance.now();
 if (values.seed !== undefined) {
   const seed = number(values.seed, 1);
-  const r = run({ ...options, seed, trace: (line) => console.log(line) });
+  const r = await run({ ...options, seed, trace: (line) => console.log(line) });
   console.log(JSON.stringify(r.stats));
   const unknown = r.checkerUnknown ? 1 : 0;
   console.log(
@@ -84,7 +84,7 @@ let unknown = 0;
 let unknownOps = 0;
 let violations = 0;
 for (let seed = first; seed < first + count; seed++) {
-  const r = run({ ...options, seed });
+  const r = await run({ ...options, seed });
   ops += r.ops;
   faults += r.faults;
   unknown += r.checkerUnknown ? 1 : 0;

@@ -1,10 +1,12 @@
 // The simulator's fault schedule, drawn from the seed: crashes with restarts, symmetric and
-// asymmetric network partitions (including isolating a leader), leader churn, slow disks,
-// whole-cluster power loss, network storms (loss, duplication, long delays) and clock jumps.
+// asymmetric network partitions (including isolating a leader), leader churn, leader traps,
+// slow disks, whole-cluster power loss, network storms (loss, duplication, long delays) and clock
+// jumps.
 // Apart from a power loss, at most a minority of nodes is down at once, so the cluster can make
 // progress between faults; every fault heals by itself, and all heal at the end.
 
-import type { NodeId, Prng } from '../src/common/index.js';
+import type { NodeId, PartitionId, Prng } from '../src/common/index.js';
+import { LeaderTrap } from './leader-trap.js';
 import type { NetworkFaults, SimNetwork } from './network.js';
 import type { Scheduler } from './scheduler.js';
 import type { SimNode } from './sim-node.js';
@@ -15,6 +17,7 @@ export interface NemesisOptions {
   readonly random: Prng;
   readonly network: SimNetwork<Wire>;
   readonly nodes: ReadonlyMap<NodeId, SimNode>;
+  readonly partitions: readonly PartitionId[];
   readonly trace: (line: string) => void;
 }
 
@@ -22,10 +25,23 @@ const storm: NetworkFaults = { delayMsMin: 1, delayMsMax: 60, lossRate: 0.2, dup
 
 export class Nemesis {
   readonly #o: NemesisOptions;
+  readonly #trap: LeaderTrap;
   count = 0;
 
   constructor(options: NemesisOptions) {
     this.#o = options;
+    const { scheduler, network, nodes, trace } = options;
+    this.#trap = new LeaderTrap(scheduler, network, nodes, trace);
+  }
+
+  /** A partition whose replicas a leader trap may have left with diverging applied states. */
+  get suspect(): PartitionId | undefined {
+    return this.#trap.suspect;
+  }
+
+  /** Called after every ready loop of a node (the leader trap acts at such moments). */
+  observe(node: SimNode): void {
+    this.#trap.observe(node);
   }
 
   /** Schedules faults from `fromMs` until `untilMs`. */
@@ -35,19 +51,22 @@ export class Nemesis {
     for (;;) {
       at += random.int(300, 2_500);
       if (at >= untilMs) return;
-      const fault = random.int(0, 8);
+      const fault = random.int(0, 9);
       const lengthMs = random.int(200, 3_000);
       scheduler.after(at - scheduler.now, () => this.#inject(fault, lengthMs));
     }
   }
 
   healAll(): void {
+    this.#trap.disarm();
     this.#o.network.heal();
     for (const node of this.#o.nodes.values()) node.start();
   }
 
   #inject(fault: number, lengthMs: number): void {
     const { scheduler, random, network, nodes, trace } = this.#o;
+    // A leader trap plays out over several elections that any other fault would spoil.
+    if (this.#trap.armed) return;
     const ids = [...nodes.keys()];
     const victim = this.#victim();
     const later = (what: string, undo: () => void) => {
@@ -100,6 +119,14 @@ export class Nemesis {
         return later('power loss of every node', () => {
           for (const node of nodes.values()) node.start();
         });
+      case 9: {
+        // The schedule takes three elections (1–2 s each) and a fourth to overwrite entries.
+        const windowMs = 4_000 + 2 * lengthMs;
+        const partition = random.pick(this.#o.partitions);
+        this.count++;
+        trace(`t=${scheduler.now} fault: leader trap on partition ${partition} for ${windowMs} ms`);
+        return this.#trap.arm(partition, windowMs);
+      }
       default: {
         const jump = random.int(-2_000, 2_000);
         const node = nodes.get(victim);

@@ -15,11 +15,11 @@ function setup(seed = 1) {
 }
 
 describe('SimNetwork', () => {
-  test('delivers within the delay bounds, reordered by random delays', () => {
+  test('delivers within the delay bounds, reordered by random delays', async () => {
     const { scheduler, net, got } = setup();
     net.faults = { delayMsMin: 1, delayMsMax: 50, lossRate: 0, duplicateRate: 0 };
     for (let i = 0; i < 100; i++) net.send(n1, n2, i);
-    scheduler.runUntil(1000);
+    await scheduler.runUntil(1000);
     expect(got).toHaveLength(100);
     const times = got.map(([, , , at]) => at);
     expect(Math.min(...times)).toBeGreaterThanOrEqual(1);
@@ -29,17 +29,17 @@ describe('SimNetwork', () => {
     expect([...order].sort((a, b) => a - b)).toEqual(Array.from({ length: 100 }, (_, i) => i));
   });
 
-  test('an asymmetric cut drops one direction only, including messages in flight', () => {
+  test('an asymmetric cut drops one direction only, including messages in flight', async () => {
     const { scheduler, net, got } = setup();
     net.send(n1, n2, 1);
     net.cut(n1, n2);
     net.send(n2, n1, 2);
-    scheduler.runUntil(100);
+    await scheduler.runUntil(100);
     expect(got.map(([f, t, m]) => [f, t, m])).toEqual([[n2, n1, 2]]);
     expect(net.stats.cut).toBe(1);
     net.heal();
     net.send(n1, n2, 3);
-    scheduler.runUntil(200);
+    await scheduler.runUntil(200);
     expect(got.at(-1)?.[2]).toBe(3);
   });
 
@@ -50,20 +50,20 @@ describe('SimNetwork', () => {
     expect(net.isCut(n2, n3)).toBe(false);
   });
 
-  test('loss and duplication happen at their rates and the same seed repeats the run', () => {
-    const run = (seed: number) => {
+  test('loss and duplication happen at their rates and the same seed repeats the run', async () => {
+    const run = async (seed: number) => {
       const { scheduler, net, got } = setup(seed);
       net.faults = { delayMsMin: 0, delayMsMax: 10, lossRate: 0.2, duplicateRate: 0.1 };
       for (let i = 0; i < 2000; i++) net.send(n1, n2, i);
-      scheduler.runUntil(100);
+      await scheduler.runUntil(100);
       return { stats: { ...net.stats }, got: got.map(([, , m, at]) => [m, at]) };
     };
-    const a = run(5);
+    const a = await run(5);
     expect(a.stats.lost).toBeGreaterThan(300);
     expect(a.stats.lost).toBeLessThan(500);
     expect(a.stats.duplicated).toBeGreaterThan(100);
     expect(a.stats.delivered).toBe(2000 - a.stats.lost + a.stats.duplicated);
-    expect(run(5)).toEqual(a);
-    expect(run(6)).not.toEqual(a);
+    expect(await run(5)).toEqual(a);
+    expect(await run(6)).not.toEqual(a);
   });
 });

@@ -1,15 +1,10 @@
-// One simulated run from a seed: a cluster of SimNodes on a faulty network with drifting clocks,
-// clients running the AtomicValue workload, a nemesis injecting faults, then healing, final reads
-// and every check of DESIGN §8. The same seed replays the same run, bit for bit.
+// One simulated run from a seed: a cluster of SimNodes (real hosts over the real WAL on
+// fault-injecting disks) on a faulty network with drifting clocks, clients running the AtomicValue
+// workload, a nemesis injecting faults, then healing, final reads and every check of DESIGN §8.
+// The same seed replays the same run, bit for bit.
 
-import {
-  type NodeId,
-  nodeId,
-  type PartitionId,
-  Prng,
-  partitionId,
-  partitionOf,
-} from '../src/common/index.js';
+import { type NodeId, nodeId, type PartitionId, Prng, partitionOf } from '../src/common/index.js';
+import { placePartitions } from '../src/host/index.js';
 import { primitiveTypes } from '../src/primitives/index.js';
 import { SimClock } from './clock.js';
 import { EventsChecker } from './events-checker.js';
@@ -19,6 +14,7 @@ import { type NetworkFaults, SimNetwork } from './network.js';
 import { Scheduler } from './scheduler.js';
 import { SimClient } from './sim-client.js';
 import { SimNode } from './sim-node.js';
+import { StateChecker } from './state-checker.js';
 import type { Wire } from './wire.js';
 
 export interface SimOptions {
@@ -35,7 +31,7 @@ export interface SimOptions {
 
 export const defaultSimOptions: Omit<SimOptions, 'seed'> = {
   nodes: 3,
-  partitions: 2,
+  partitions: 3,
   clients: 3,
   keys: 4,
   chaosMs: 15_000,
@@ -63,8 +59,9 @@ const mildNetwork: NetworkFaults = {
 };
 const calm: NetworkFaults = { delayMsMin: 1, delayMsMax: 2, lossRate: 0, duplicateRate: 0 };
 const clientBase = 100;
+const MiB = 1024 * 1024;
 
-export function runSeed(options: SimOptions): SeedResult {
+export async function runSeed(options: SimOptions): Promise<SeedResult> {
   const random = new Prng(options.seed);
   const scheduler = new Scheduler();
   const trace = options.trace ?? (() => {});
@@ -74,7 +71,8 @@ export function runSeed(options: SimOptions): SeedResult {
     trace(`VIOLATION ${what}`);
   };
   const nodeIds = Array.from({ length: options.nodes }, (_, i) => nodeId(i + 1));
-  const partitions = Array.from({ length: options.partitions }, (_, i) => partitionId(i + 1));
+  const placement = placePartitions(nodeIds, options.partitions, nodeIds.length);
+  const partitions = [...placement.keys()];
   const nodes = new Map<NodeId, SimNode>();
   const clients = new Map<NodeId, SimClient>();
   const network = new SimNetwork<Wire>(scheduler, random.fork(), (from, to, wire) => {
@@ -83,8 +81,23 @@ export function runSeed(options: SimOptions): SeedResult {
   });
   network.faults = options.faults ? mildNetwork : calm;
   const send = (from: NodeId, to: NodeId, wire: Wire) => network.send(from, to, wire);
+  const reachable = (from: NodeId, to: NodeId) =>
+    !network.isCut(from, to) && nodes.get(to)?.up === true;
+  const nemesis = new Nemesis({
+    scheduler,
+    random: random.fork(),
+    network,
+    nodes,
+    partitions,
+    trace,
+  });
+  const states = new StateChecker(violation);
   const leaders = new Map<string, NodeId>();
   const observe = (node: SimNode) => {
+    nemesis.observe(node);
+    // Hashing every applied state would double a run's time: only where a divergence is likely.
+    const suspect = nemesis.suspect;
+    if (suspect !== undefined) states.observe(node, suspect);
     for (const [partition, replica] of node.replicas()) {
       if (!replica.isLeader) continue;
       const key = `${partition}:${replica.status().term}`;
@@ -105,26 +118,36 @@ export function runSeed(options: SimOptions): SeedResult {
   // window that a single batched Append would close.
   const maxMsgBytes = random.pick([0, 200, 64 * 1024]);
   const maxInflightMsgs = random.pick([1, 4, 256]);
+  // Small segments roll over and are collected (a record must fit in half a segment: only with
+  // small Appends); a small cache sends reads of old entries to disk; a small catch-up margin
+  // releases entries soon after a snapshot, so laggards get snapshots.
+  const smallAppends = maxMsgBytes <= 200;
+  const wal = {
+    segmentBytesMax: random.pick(smallAppends ? [16 * 1024, 64 * MiB] : [1 * MiB, 64 * MiB]),
+    pinnedSegmentsMax: random.pick([2, 4]),
+    cacheBytesPerPartition: random.pick([4 * 1024, 1 * MiB]),
+    catchUpMarginEntries: random.pick([0, 20, 1000]),
+  };
   for (const id of nodeIds) {
     const drift = options.faults ? (random.float() - 0.5) * 0.02 : 0;
     nodes.set(
       id,
       new SimNode({
         id,
-        voters: nodeIds,
-        partitions,
+        placement,
         scheduler,
         send,
+        reachable,
         random: random.fork(),
         clock: new SimClock(() => scheduler.now, drift, 1_700_000_000_000 + random.int(0, 200)),
         fsm: { types: primitiveTypes, sessionTimeoutMsDefault: 5_000 },
         tickMs: 100,
         fsyncMsMin: 1,
         fsyncMsMax: options.faults ? 8 : 2,
-        keepUnsyncedRate: 0.5,
         snapshotEntries: 40 + random.int(0, 80),
         maxMsgBytes,
         maxInflightMsgs,
+        wal,
         observe,
       }),
     );
@@ -164,16 +187,15 @@ export function runSeed(options: SimOptions): SeedResult {
   scheduler.after(startMs, () => {
     for (const client of clients.values()) client.start();
   });
-  const nemesis = new Nemesis({ scheduler, random: random.fork(), network, nodes, trace });
   if (options.faults) nemesis.run(startMs + 500, healMs);
-  scheduler.runUntil(healMs);
+  await scheduler.runUntil(healMs);
 
   // Heal: every fault ends, every node runs; the workload stops and in-flight calls settle.
   nemesis.healAll();
   network.faults = calm;
   trace(`t=${scheduler.now} healed`);
   for (const client of clients.values()) client.pause();
-  scheduler.runUntil(healMs + 4_000);
+  await scheduler.runUntil(healMs + 4_000);
 
   // Progress and durability: a final read of every key must be answered.
   const reader = clients.values().next().value as SimClient;
@@ -181,11 +203,11 @@ export function runSeed(options: SimOptions): SeedResult {
   reader.finalReads(keys, scheduler.now + 15_000, (ok) => {
     answered = ok;
   });
-  scheduler.runUntil(scheduler.now + 16_000);
+  await scheduler.runUntil(scheduler.now + 16_000);
   if (answered !== true) violation('no progress after healing: final reads were not all answered');
 
   for (const client of clients.values()) client.stop();
-  convergence(scheduler, nodes, partitions, violation);
+  await convergence(scheduler, nodes, partitions, violation);
 
   const history = recorder.history();
   const check = checkHistory(history);
@@ -199,10 +221,10 @@ export function runSeed(options: SimOptions): SeedResult {
     sessions += client.sessionsOpened;
   }
   let crashes = 0;
-  let lostWrites = 0;
+  let tornTails = 0;
   for (const node of nodes.values()) {
     crashes += node.crashes;
-    lostWrites += node.lostWrites;
+    tornTails += node.tornTails;
   }
   return {
     seed: options.seed,
@@ -215,7 +237,7 @@ export function runSeed(options: SimOptions): SeedResult {
     stats: {
       sessions,
       crashes,
-      lostWrites,
+      tornTails,
       events: events.events,
       subscriptions: events.subscriptions,
       messages: network.stats.sent,
@@ -225,14 +247,14 @@ export function runSeed(options: SimOptions): SeedResult {
 }
 
 /** After a quiet period every replica of a partition has applied the same index and state. */
-function convergence(
+async function convergence(
   scheduler: Scheduler,
   nodes: ReadonlyMap<NodeId, SimNode>,
   partitions: readonly PartitionId[],
   violation: (what: string) => void,
-): void {
+): Promise<void> {
   for (let waited = 0; waited <= 20_000; waited += 500) {
-    scheduler.runUntil(scheduler.now + 500);
+    await scheduler.runUntil(scheduler.now + 500);
     const problems = divergence(nodes, partitions);
     if (problems.length === 0) return;
     if (waited === 20_000) for (const p of problems) violation(p);

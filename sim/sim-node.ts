@@ -1,62 +1,84 @@
-// One simulated node: a replica of every partition on a simulated disk, driven like the real host
-// drives them: after every event the ready output of all replicas is written (visible at once),
-// messages go out, and one fsync at a time makes the accumulated writes durable (group commit);
-// only then does each replica hear that its writes are durable.
+// One simulated node: the real Host of src/host (a replica of every partition it holds, one
+// group-committed ready loop) over the real write-ahead log of src/storage on a fault-injecting
+// file system, the simulated network and the node's drifting clock. An fdatasync takes a latency
+// drawn from the node's current range; a crash is a power loss: the host vanishes at once, and the
+// file system keeps what was synced while each unsynced write is lost, kept or torn. A restart
+// recovers the WAL from what survived, as a real process would.
 
 import type { NodeId, PartitionId, Prng } from '../src/common/index.js';
 import type { PartitionConfigInput } from '../src/fsm/index.js';
-import { NotLeaderError } from '../src/raft/index.js';
-import { Replica, ReplicaError } from '../src/replica/index.js';
-import type { SimClock } from './clock.js';
+import { Host, type Placement } from '../src/host/index.js';
+import type { Replica } from '../src/replica/index.js';
+// Not the barrel: it loads the gRPC and HTTP servers (~1 s per process); this file is pure.
+import { callErrorOf } from '../src/server/call-error.js';
+import { FaultFileSystem, Wal, type WalOptions } from '../src/storage/index.js';
+import { type SimClock, type SimHostClock, simHostClock } from './clock.js';
 import type { Scheduler } from './scheduler.js';
-import { SimLog } from './sim-log.js';
+import { SimTransport } from './sim-transport.js';
 import type { Wire } from './wire.js';
+
+/** The WAL's limits, varied per seed (small segments and caches reach rollover and cold reads). */
+export type SimWalOptions = Pick<
+  WalOptions,
+  'segmentBytesMax' | 'pinnedSegmentsMax' | 'cacheBytesPerPartition' | 'catchUpMarginEntries'
+>;
 
 export interface SimNodeOptions {
   readonly id: NodeId;
-  readonly voters: readonly NodeId[];
-  readonly partitions: readonly PartitionId[];
+  readonly placement: Placement;
   readonly scheduler: Scheduler;
   readonly send: (from: NodeId, to: NodeId, wire: Wire) => void;
+  /** Whether messages from `from` reach `to` now (no cut, `to` up): lets partitions quiesce. */
+  readonly reachable: (from: NodeId, to: NodeId) => boolean;
   readonly random: Prng;
   readonly clock: SimClock;
   readonly fsm: PartitionConfigInput;
-  /** How often the node ticks its replicas, in its own clock's ms. */
+  /** How often the host ticks its replicas, in its own clock's ms. */
   readonly tickMs: number;
   fsyncMsMin: number;
   fsyncMsMax: number;
-  /** On a crash, the chance that a random prefix of the unsynced writes survived. */
-  readonly keepUnsyncedRate: number;
   readonly snapshotEntries: number;
   /** Raft's batching limits, varied per seed to reach more replication paths. */
   readonly maxMsgBytes: number;
   readonly maxInflightMsgs: number;
+  readonly wal: SimWalOptions;
   /** Called after each ready loop with the node's replicas (for invariant checks). */
   readonly observe: (node: SimNode) => void;
 }
 
+const walDir = '/data';
+const noReplicas: ReadonlyMap<PartitionId, Replica> = new Map();
+
 export class SimNode {
   readonly id: NodeId;
   readonly #o: SimNodeOptions;
-  readonly #logs = new Map<PartitionId, SimLog>();
-  readonly #replicas = new Map<PartitionId, Replica>();
+  /** The node's disk; replaced by what survived on every crash. */
+  #fs: FaultFileSystem;
+  #host: Host | undefined;
+  #transport: SimTransport | undefined;
+  #clock: SimHostClock | undefined;
+  #replicas = noReplicas;
   #up = false;
-  /** Bumped on every crash: callbacks of an earlier life are ignored. */
+  /**
+   * Bumped on every crash. Nothing of an earlier life acts any more: its WAL (opening or not), its
+   * host's promise callbacks and its callers' replies are dropped.
+   */
   #life = 0;
-  #processScheduled = false;
-  #fsyncInFlight = false;
-  /** The newest write id per partition written since the last fsync started. */
-  #unsyncedWrites = new Map<PartitionId, number>();
   crashes = 0;
-  lostWrites = 0;
+  /** Restarts whose WAL recovery found a torn or partly written tail and cut it. */
+  tornTails = 0;
 
   constructor(options: SimNodeOptions) {
     this.id = options.id;
     this.#o = options;
-    for (const p of options.partitions) this.#logs.set(p, new SimLog(options.voters));
+    this.#fs = new FaultFileSystem({
+      seed: options.random.int(0, 2 ** 31),
+      syncDelay: (done) => this.#syncDelay(done),
+    });
     this.start();
   }
 
+  /** The process runs (its host may still be recovering the WAL). */
   get up(): boolean {
     return this.#up;
   }
@@ -80,158 +102,142 @@ export class SimNode {
     this.#o.clock.offsetMs = offsetMs;
   }
 
+  /** The host's replicas; none while the node is down or recovering. */
   replicas(): ReadonlyMap<PartitionId, Replica> {
     return this.#replicas;
   }
 
+  /** Starts the process: the WAL recovers from the disk (asynchronously), then the host starts. */
   start(): void {
     if (this.#up) return;
     this.#up = true;
     const life = ++this.#life;
-    for (const [partition, log] of this.#logs) {
-      const random = this.#o.random.fork();
-      this.#replicas.set(
-        partition,
-        new Replica({
-          partition,
-          raft: {
-            id: this.id,
-            storage: log.visible,
-            random: () => random.float(),
-            electionTimeoutTicks: 10,
-            heartbeatTicks: 1,
-            maxMsgBytes: this.#o.maxMsgBytes,
-            maxInflightMsgs: this.#o.maxInflightMsgs,
-          },
-          fsm: this.#o.fsm,
-          clock: { now: () => this.#o.clock.now() },
-          snapshotEntries: this.#o.snapshotEntries,
+    const { scheduler, wal } = this.#o;
+    const opened = Wal.open({
+      ...wal,
+      fs: this.#fs,
+      dir: walDir,
+      defer: (fn) =>
+        scheduler.after(0, () => {
+          if (life === this.#life) fn();
         }),
-      );
-    }
-    this.#scheduleTick(life);
+    });
+    opened.then(
+      (w) => {
+        if (life !== this.#life) return;
+        try {
+          this.#boot(w, life);
+        } catch (error) {
+          // An assertion while the host recovers: a bug, which ends the run with its stack.
+          scheduler.fail(error);
+        }
+      },
+      (error: unknown) => {
+        // Only a crash may interrupt recovery; anything else is a storage bug.
+        if (life === this.#life) scheduler.fail(error);
+      },
+    );
   }
 
-  /** Power loss: unsynced writes are lost (or a prefix survives), replicas vanish silently. */
+  /**
+   * Power loss: the process stops dead (no clean close: its host neither ticks nor runs its ready
+   * loop again, its queued messages are lost, waiting callers hear nothing); on the disk, unsynced
+   * writes are lost, kept or torn.
+   */
   crash(): void {
     if (!this.#up) return;
     this.#up = false;
     this.#life++;
     this.crashes++;
-    this.#replicas.clear();
-    this.#fsyncInFlight = false;
-    this.#unsyncedWrites.clear();
-    for (const log of this.#logs.values()) {
-      this.lostWrites += log.crash(this.#o.random, this.#o.keepUnsyncedRate).lost;
-    }
+    this.#clock?.stop();
+    void this.#transport?.close();
+    this.#clock = undefined;
+    this.#transport = undefined;
+    this.#host = undefined;
+    this.#replicas = noReplicas;
+    this.#fs = this.#fs.crash();
   }
 
   deliver(from: NodeId, wire: Wire): void {
-    if (!this.#up) return;
+    const host = this.#host;
+    // A node that is down or still recovering hears nothing.
+    if (!this.#up || host === undefined) return;
     switch (wire.kind) {
       case 'raft':
-        this.#replicas.get(wire.partition)?.step(wire.message);
-        break;
-      case 'propose':
-        this.#replica(from, wire.call, wire.partition)?.propose(wire.input, {
-          output: (output) => this.#reply(from, { kind: 'output', call: wire.call, output }),
-          fail: (error) => this.#replyError(from, wire.call, error),
+        this.#transport?.receive(from, wire.partition, wire.message);
+        return;
+      case 'propose': {
+        const { call, reply, fail } = this.#caller(from, wire.call);
+        host.propose(wire.partition, wire.input, {
+          output: (output) => reply({ kind: 'output', call, output }),
+          fail,
         });
-        break;
-      case 'query':
-        this.#replica(from, wire.call, wire.partition)?.query(wire.input, {
-          next: (result, index) =>
-            this.#reply(from, { kind: 'result', call: wire.call, result, index }),
-          end: () => this.#reply(from, { kind: 'end', call: wire.call }),
-          fail: (error) => this.#replyError(from, wire.call, error),
+        return;
+      }
+      case 'query': {
+        const { call, reply, fail } = this.#caller(from, wire.call);
+        host.query(wire.partition, wire.input, {
+          next: (result, index) => reply({ kind: 'result', call, result, index }),
+          end: () => reply({ kind: 'end', call }),
+          fail,
           closed: false,
         });
-        break;
+        return;
+      }
       default:
         return;
     }
-    this.#scheduleProcess();
   }
 
-  #replica(from: NodeId, call: number, partition: PartitionId): Replica | undefined {
-    const replica = this.#replicas.get(partition);
-    if (replica === undefined) this.#replyError(from, call, new Error('unknown partition'));
-    return replica;
-  }
-
-  #reply(to: NodeId, wire: Wire): void {
-    if (this.#up) this.#o.send(this.id, to, wire);
-  }
-
-  #replyError(to: NodeId, call: number, error: Error): void {
-    const code = (error as { code?: string }).code ?? 'INTERNAL';
-    const leaderHint = error instanceof NotLeaderError ? error.leaderHint : 0;
-    const safeToRetry =
-      error instanceof NotLeaderError ||
-      (error instanceof ReplicaError && error.safeToRetry) ||
-      (error as { safeToRetry?: boolean }).safeToRetry === true;
-    this.#reply(to, { kind: 'error', call, code, leaderHint, safeToRetry });
-  }
-
-  #scheduleTick(life: number): void {
-    // The node's clock runs at its drift rate: its tick interval in true time differs.
-    const delay = this.#o.tickMs / (1 + this.#o.clock.driftRate);
-    this.#o.scheduler.after(delay, () => {
-      if (life !== this.#life) return;
-      for (const replica of this.#replicas.values()) replica.tick();
-      this.#scheduleProcess();
-      this.#scheduleTick(life);
+  #boot(wal: Wal, life: number): void {
+    const o = this.#o;
+    if (wal.tornAt !== undefined) this.tornTails++;
+    const transport = new SimTransport(this.id, o.scheduler, o.send, o.reachable);
+    const clock = simHostClock(o.clock, o.scheduler);
+    const host = new Host({
+      nodeId: this.id,
+      placement: o.placement,
+      wal,
+      transport,
+      clock,
+      random: o.random.fork(),
+      fsm: o.fsm,
+      raft: {
+        electionTimeoutTicks: 10,
+        heartbeatTicks: 1,
+        maxMsgBytes: o.maxMsgBytes,
+        maxInflightMsgs: o.maxInflightMsgs,
+      },
+      limits: { tickMs: o.tickMs, snapshotEntries: o.snapshotEntries },
+      // The file system injects no I/O errors: a fatal storage error is a bug (after a crash, the
+      // dead disk fails what the earlier life still had under way).
+      onFatal: (error) => {
+        if (life === this.#life) o.scheduler.fail(error);
+      },
+      onTurn: () => o.observe(this),
     });
+    this.#transport = transport;
+    this.#clock = clock;
+    this.#host = host;
+    this.#replicas = host.replicas();
+    host.start();
   }
 
-  #scheduleProcess(): void {
-    if (this.#processScheduled) return;
-    this.#processScheduled = true;
+  /** Answers a client's call, unless the node crashed after taking it (a dead process is mute). */
+  #caller(to: NodeId, call: number) {
     const life = this.#life;
-    this.#o.scheduler.after(0, () => {
-      this.#processScheduled = false;
-      if (life === this.#life) this.#process();
-    });
+    const reply = (answer: Wire) => {
+      if (life === this.#life) this.#o.send(this.id, to, answer);
+    };
+    const fail = (error: Error) => {
+      const { code, leaderHint, safeToRetry } = callErrorOf(error);
+      reply({ kind: 'error', call, code, leaderHint, safeToRetry });
+    };
+    return { call, reply, fail };
   }
 
-  #process(): void {
-    for (let moved = true; moved; ) {
-      moved = false;
-      for (const [partition, replica] of this.#replicas) {
-        const rd = replica.ready();
-        if (rd === undefined) continue;
-        moved = true;
-        this.#logs.get(partition)?.write(rd);
-        if (rd.writeId !== 0) this.#unsyncedWrites.set(partition, rd.writeId);
-        for (const message of rd.messages) {
-          this.#o.send(this.id, message.to, { kind: 'raft', partition, message });
-        }
-        replica.advance();
-      }
-    }
-    this.#o.observe(this);
-    if (!this.#fsyncInFlight && this.#unsyncedWrites.size > 0) this.#fsync();
-  }
-
-  /** One fsync covering every write so far, of every partition. */
-  #fsync(): void {
-    const covered = [...this.#unsyncedWrites].map(([partition, writeId]) => ({
-      partition,
-      writeId,
-      count: this.#logs.get(partition)?.unsyncedCount ?? 0,
-    }));
-    this.#unsyncedWrites = new Map();
-    this.#fsyncInFlight = true;
-    const life = this.#life;
-    const delay = this.#o.random.int(this.#o.fsyncMsMin, this.#o.fsyncMsMax);
-    this.#o.scheduler.after(delay, () => {
-      if (life !== this.#life) return;
-      this.#fsyncInFlight = false;
-      for (const { partition, writeId, count } of covered) {
-        this.#logs.get(partition)?.sync(count);
-        this.#replicas.get(partition)?.persisted(writeId);
-      }
-      this.#scheduleProcess();
-    });
+  #syncDelay(done: () => void): void {
+    const { scheduler, random, fsyncMsMin, fsyncMsMax } = this.#o;
+    scheduler.after(random.int(fsyncMsMin, fsyncMsMax), done);
   }
 }
