@@ -30,7 +30,7 @@ export class LeadershipChangedError extends ReplicaError {
 /** `pendingProposalsMax` proposals are already waiting: back-pressure, nothing happened. */
 export class OverloadedError extends ReplicaError {
   override readonly name = 'OverloadedError';
-  readonly code = 'OVERLOADED';
+  readonly code = 'UNAVAILABLE';
   readonly safeToRetry = true;
   constructor(readonly pendingProposalsMax: number) {
     super(`${pendingProposalsMax} proposals are already waiting on this partition`);

@@ -16,7 +16,7 @@ describe('callErrorOf', () => {
 
   test('replica errors keep their own safety', () => {
     expect(callErrorOf(new OverloadedError(10))).toMatchObject({
-      code: 'OVERLOADED',
+      code: 'UNAVAILABLE',
       safeToRetry: true,
     });
     expect(callErrorOf(new LeadershipChangedError('command'))).toMatchObject({

@@ -206,7 +206,7 @@ export const EndSchema: GenMessage<End> = /*@__PURE__*/
 
 /**
  * Why a call failed. Codes: NOT_LEADER, INVALID, UNKNOWN_PARTITION, RESOURCE_EXHAUSTED and the
- * operating errors of the replica and of Raft (LEADERSHIP_CHANGED, OVERLOADED, SUPERSEDED,
+ * operating errors of the replica and of Raft (LEADERSHIP_CHANGED, SUPERSEDED,
  * UNCOMMITTED_LIMIT, READ_LIMIT, ENTRY_TOO_LARGE …); INTERNAL for anything else.
  *
  * @generated from message multiraft.v1.CallError
