@@ -2,30 +2,17 @@
 // after expiry), the AtomicValue workload (set, set if absent, update and delete by version, get)
 // recorded into the history, and Events subscriptions checked for exactly-once, in-order delivery.
 
-import { create, type MessageInitShape } from '@bufbuild/protobuf';
-import {
-  type NodeId,
-  type PartitionId,
-  type Prng,
-  type SequenceNum,
-  type ServiceId,
-  serviceId,
-  sessionId,
-} from '../src/common/index.js';
-import {
-  type PartitionInput,
-  PartitionInputSchema,
-  type SessionInputSchema,
-} from '../src/gen/atomix/multiraft/v1/fsm_pb.js';
-import { type CommandOutput, QueryInputSchema, Status } from '../src/gen/multiraft/v1/output_pb.js';
+import { create } from '@bufbuild/protobuf';
+import type { NodeId, PartitionId, Prng } from '../src/common/index.js';
+import { QueryInputSchema, Status } from '../src/gen/multiraft/v1/output_pb.js';
 import { atomicValueService } from '../src/primitives/index.js';
 import {
   Call,
   type CallHost,
   type CallPayload,
-  type CallSpec,
-  ClientSession,
-  keepAliveInput,
+  PartitionSessions,
+  type PrimitiveName,
+  servicePayload,
 } from '../src/session/index.js';
 import { decodeOp, encodeOp, eventsInput } from './atomic-value-codec.js';
 import type { EventsChecker } from './events-checker.js';
@@ -53,27 +40,11 @@ export interface SimClientOptions {
   readonly thinkMsMax: number;
 }
 
-interface PartitionSession {
-  phase: 'none' | 'opening' | 'open';
-  session: ClientSession | undefined;
-  readonly services: Map<string, ServiceId>;
-  waiting: (() => void)[];
-  keepAlive: Call | undefined;
-  readonly calls: Set<Call>;
-}
-
-const newPartitionSession = (): PartitionSession => ({
-  phase: 'none',
-  session: undefined,
-  services: new Map(),
-  waiting: [],
-  keepAlive: undefined,
-  calls: new Set(),
-});
-
 export class SimClient implements CallHost {
   readonly #o: SimClientOptions;
-  readonly #sessions = new Map<PartitionId, PartitionSession>();
+  readonly #sessions: PartitionSessions;
+  /** Reads in progress (they need no session), abandoned at `stop()`. */
+  readonly #reads = new Set<Call>();
   readonly #leaders = new Map<PartitionId, NodeId>();
   readonly #calls = new Map<number, Call>();
   /** Per key: the last version this client saw, for conditional updates. */
@@ -83,11 +54,26 @@ export class SimClient implements CallHost {
   #running = false;
   #stopped = false;
   opsIssued = 0;
-  sessionsOpened = 0;
-  sessionsExpired = 0;
 
   constructor(options: SimClientOptions) {
     this.#o = options;
+    this.#sessions = new PartitionSessions({
+      host: this,
+      sessionTimeoutMs: options.sessionTimeoutMs,
+      setupTimeoutMs: options.opTimeoutMs,
+      onSessionLost: (partition) => {
+        this.#o.events.sessionEnded(this.#o.name, partition);
+        if (!this.#stopped) this.#resubscribe(partition);
+      },
+    });
+  }
+
+  get sessionsOpened(): number {
+    return this.#sessions.sessionsOpened;
+  }
+
+  get sessionsExpired(): number {
+    return this.#sessions.sessionsExpired;
   }
 
   // CallHost
@@ -159,10 +145,9 @@ export class SimClient implements CallHost {
   stop(): void {
     this.#running = false;
     this.#stopped = true;
-    for (const ps of this.#sessions.values()) {
-      ps.keepAlive?.abandon();
-      for (const call of ps.calls) call.abandon();
-    }
+    this.#sessions.stop();
+    for (const call of this.#reads) call.abandon();
+    this.#reads.clear();
   }
 
   /** Reads every key once; `done` gets whether every read was answered. */
@@ -210,222 +195,39 @@ export class SimClient implements CallHost {
     this.#command(key, input, done);
   }
 
-  /** Runs `then` once the partition of `key` has an open session and the key's service exists. */
-  #withService(key: string, then: (ps: PartitionSession, service: ServiceId) => void): void {
-    const partition = this.#o.partitionOf(key);
-    const ps = this.#partition(partition);
-    if (ps.phase !== 'open') {
-      ps.waiting.push(() => this.#withService(key, then));
-      if (ps.phase === 'none') this.#open(partition, ps);
-      return;
-    }
-    const service = ps.services.get(key);
-    if (service !== undefined) return then(ps, service);
-    this.#createService(partition, ps, key, () => this.#withService(key, then));
-  }
-
-  #partition(partition: PartitionId): PartitionSession {
-    let ps = this.#sessions.get(partition);
-    if (ps === undefined) {
-      ps = newPartitionSession();
-      this.#sessions.set(partition, ps);
-    }
-    return ps;
-  }
-
-  #open(partition: PartitionId, ps: PartitionSession): void {
-    if (this.#stopped) return;
-    ps.phase = 'opening';
-    const sentAt = this.#o.scheduler.now;
-    const input = create(PartitionInputSchema, {
-      input: { case: 'openSession', value: { timeoutMs: BigInt(this.#o.sessionTimeoutMs) } },
-    });
-    this.#track(ps, {
-      partition,
-      payload: { kind: 'propose', input },
-      deadline: sentAt + this.#o.opTimeoutMs,
-      onReply: (wire) => {
-        if (wire.kind !== 'output') return false;
-        const out = wire.output.output?.output;
-        if (wire.output.status !== Status.OK || out?.case !== 'openSession') {
-          this.#o.violation(`open session answered ${Status[wire.output.status]}`);
-          ps.phase = 'none';
-          return true;
-        }
-        this.#opened(partition, ps, Number(out.value.sessionId), sentAt);
-        return true;
-      },
-      onGiveUp: () => {
-        ps.phase = 'none';
-        this.#o.scheduler.after(100, () => this.#flushWaiting(partition, ps));
-      },
-    });
-  }
-
-  #opened(partition: PartitionId, ps: PartitionSession, id: number, sentAt: number): void {
-    // The default expiry margin (a tenth of the timeout) absorbs the nodes' clock drift.
-    ps.session = new ClientSession(sessionId(id), sentAt, {
-      timeoutMs: this.#o.sessionTimeoutMs,
-      keepAliveIntervalMs: Math.floor(this.#o.sessionTimeoutMs / 4),
-    });
-    ps.phase = 'open';
-    ps.services.clear();
-    this.sessionsOpened++;
-    this.#keepAliveLoop(partition, ps, ps.session);
-    this.#flushWaiting(partition, ps);
-  }
-
-  #flushWaiting(partition: PartitionId, ps: PartitionSession): void {
-    const waiting = ps.waiting;
-    ps.waiting = [];
-    if (waiting.length > 0 && ps.phase === 'none') {
-      ps.waiting = waiting;
-      this.#open(partition, ps);
-      return;
-    }
-    for (const resume of waiting) resume();
-  }
-
-  #keepAliveLoop(partition: PartitionId, ps: PartitionSession, session: ClientSession): void {
-    this.#o.scheduler.after(50, () => {
-      if (this.#stopped || ps.session !== session) return;
-      const now = this.#o.scheduler.now;
-      if (session.checkExpired(now)) return this.#expired(partition, ps, session);
-      if (ps.keepAlive === undefined && session.keepAliveDue(now)) {
-        const input = create(PartitionInputSchema, {
-          input: { case: 'keepAlive', value: keepAliveInput(session.keepAlive(now)) },
-        });
-        ps.keepAlive = this.#track(ps, {
-          partition,
-          payload: { kind: 'propose', input },
-          deadline: now + session.keepAliveIntervalMs * 2,
-          onReply: (wire) => {
-            if (wire.kind !== 'output') return false;
-            ps.keepAlive = undefined;
-            if (wire.output.status === Status.OK) session.keepAliveSucceeded(now);
-            else if (wire.output.status === Status.SESSION_EXPIRED) session.expired();
-            return true;
-          },
-          onGiveUp: () => {
-            ps.keepAlive = undefined;
-          },
-        });
-      }
-      this.#keepAliveLoop(partition, ps, session);
-    });
-  }
-
-  #expired(partition: PartitionId, ps: PartitionSession, session: ClientSession): void {
-    if (ps.session !== session) return;
-    this.sessionsExpired++;
-    ps.session = undefined;
-    ps.phase = 'none';
-    ps.keepAlive?.abandon();
-    ps.keepAlive = undefined;
-    // Calls of the old session resolve themselves (answered, SESSION_EXPIRED, or give up).
-    this.#o.events.sessionEnded(this.#o.name, partition);
-    if (!this.#stopped) this.#resubscribe(partition);
-  }
-
-  #createService(
-    partition: PartitionId,
-    ps: PartitionSession,
-    key: string,
-    then: () => void,
-  ): void {
-    const session = ps.session;
-    if (session === undefined) return then();
-    const seq = session.allocate();
-    const [namespace, name] = key.split('/') as [string, string];
-    const input = sessionCommand(session.id, seq, {
-      case: 'createService',
-      value: { service: atomicValueService, namespace, name },
-    });
-    this.#track(ps, {
-      partition,
-      payload: { kind: 'propose', input },
-      deadline: this.#o.scheduler.now + this.#o.opTimeoutMs,
-      onReply: (wire) => {
-        if (wire.kind !== 'output') return false;
-        session.finish(seq);
-        const out = wire.output.output?.output;
-        if (wire.output.status === Status.OK && out?.case === 'sessionOutput') {
-          const created = out.value.output;
-          if (created.case === 'createService')
-            ps.services.set(key, serviceId(Number(created.value.serviceId)));
-        } else {
-          this.#statusOfLostSession(partition, ps, session, wire.output);
-        }
-        then();
-        return true;
-      },
-      onGiveUp: () => {
-        session.finish(seq);
-        then();
-      },
-    });
-  }
-
-  /** A SESSION_EXPIRED answer ends the session; other failures are reported. */
-  #statusOfLostSession(
-    partition: PartitionId,
-    ps: PartitionSession,
-    session: ClientSession,
-    output: CommandOutput,
-  ): void {
-    if (output.status === Status.SESSION_EXPIRED) {
-      session.expired();
-      this.#expired(partition, ps, session);
-    } else if (output.status === Status.STALE) {
-      this.#o.violation(`STALE answer to pending command of session ${session.id}`);
-    }
-  }
-
   #command(key: string, input: OpInput, done: () => void): void {
-    this.#withService(key, (ps, service) => {
-      const session = ps.session;
-      if (session === undefined || !session.hasCapacity()) return done();
-      const partition = this.#o.partitionOf(key);
-      const seq = session.allocate();
-      const now = this.#o.scheduler.now;
-      const handle = this.#o.recorder.invoke({ client: this.#o.name, key, input, time: now });
-      const payload = encodeOp(input);
-      const body = sessionCommand(session.id, seq, {
-        case: 'serviceInput',
-        value: { serviceId: BigInt(service), payload },
-      });
-      this.#track(ps, {
-        partition,
-        payload: { kind: 'propose', input: body },
-        deadline: now + this.#o.opTimeoutMs,
-        onReply: (wire) => {
-          if (wire.kind !== 'output') return false;
-          session.finish(seq);
-          const out = wire.output;
+    const now = this.#o.scheduler.now;
+    const handle = this.#o.recorder.invoke({ client: this.#o.name, key, input, time: now });
+    this.#sessions.command(
+      this.#o.partitionOf(key),
+      primitiveOf(key),
+      encodeOp(input),
+      now + this.#o.opTimeoutMs,
+      {
+        output: (out) => {
+          if (out.status === Status.STALE) {
+            this.#o.violation(`STALE answer to a pending command of ${this.#o.name}`);
+          }
           const answer = decodeOp(out.status, servicePayload(out), out.current);
           if (answer !== undefined) {
             this.#o.recorder.ok(handle, answer, this.#o.scheduler.now);
             this.#learnVersion(key, answer);
           } else {
             this.#o.recorder.unknown(handle);
-            this.#statusOfLostSession(partition, ps, session, out);
           }
           done();
-          return true;
         },
-        onGiveUp: (mayHaveApplied) => {
-          session.finish(seq);
+        failed: ({ mayHaveApplied }) => {
           if (mayHaveApplied) this.#o.recorder.unknown(handle);
           else this.#o.recorder.fail(handle, this.#o.scheduler.now);
           done();
         },
-      });
-    });
+      },
+    );
   }
 
   #get(key: string, deadline: number, done: (answered: boolean) => void): void {
     const partition = this.#o.partitionOf(key);
-    const ps = this.#partition(partition);
     const [namespace, name] = key.split('/') as [string, string];
     const now = this.#o.scheduler.now;
     const handle = this.#o.recorder.invoke({
@@ -438,13 +240,14 @@ export class SimClient implements CallHost {
       target: { case: 'primitive', value: { service: atomicValueService, namespace, name } },
       payload: encodeOp({ op: 'get' }),
     });
-    this.#track(ps, {
+    const read: Call = new Call(this, {
       partition,
       payload: { kind: 'query', input },
       deadline,
       onReply: (wire) => {
         // A unary query's `end` adds nothing (and may overtake its result on the network).
         if (wire.kind !== 'result') return false;
+        this.#reads.delete(read);
         const r = wire.result;
         const answer =
           r.status === Status.OK
@@ -461,10 +264,12 @@ export class SimClient implements CallHost {
         return true;
       },
       onGiveUp: () => {
+        this.#reads.delete(read);
         this.#o.recorder.fail(handle, this.#o.scheduler.now);
         done(false);
       },
     });
+    if (!read.over) this.#reads.add(read);
   }
 
   #learnVersion(key: string, answer: ReturnType<typeof decodeOp>): void {
@@ -477,47 +282,19 @@ export class SimClient implements CallHost {
 
   #subscribe(key: string): void {
     if (this.#stopped) return;
-    this.#withService(key, (ps, service) => {
-      const session = ps.session;
-      if (session === undefined) return;
-      const partition = this.#o.partitionOf(key);
-      const seq = session.allocate();
-      session.startStream(seq);
-      const sub = this.#o.events.subscribe(this.#o.name, key, partition);
-      const body = sessionCommand(session.id, seq, {
-        case: 'serviceInput',
-        value: { serviceId: BigInt(service), payload: eventsInput() },
-      });
-      const stream = this.#track(ps, {
-        partition,
-        payload: { kind: 'propose', input: body },
-        deadline: Number.POSITIVE_INFINITY,
-        stream: true,
-        onReply: (wire) => {
-          if (wire.kind !== 'output' || ps.session !== session) return ps.session !== session;
-          const out = wire.output;
-          const verdict = session.streamOutput(seq, Number(out.sequenceNum));
-          if (verdict === 'duplicate') return false;
-          if (verdict === 'gap') {
-            // An output went missing on the way (a broken connection): ask again. Everything past
-            // the acknowledged position is still cached, so the replay fills the gap.
-            stream.retryNow();
-            return false;
-          }
-          if (out.status !== Status.OK) {
-            sub.end(Status[out.status] ?? 'unknown');
-            session.finish(seq as SequenceNum);
-            if (out.status === Status.SESSION_EXPIRED)
-              this.#statusOfLostSession(partition, ps, session, out);
-            else this.#o.scheduler.after(200, () => this.#subscribe(key));
-            return true;
-          }
-          const payload = servicePayload(out);
-          if (payload !== undefined) sub.output(payload, out.index);
-          return out.done;
-        },
-        onGiveUp: () => {},
-      });
+    const partition = this.#o.partitionOf(key);
+    const sub = this.#o.events.subscribe(this.#o.name, key, partition);
+    this.#sessions.stream(partition, primitiveOf(key), eventsInput(), {
+      output: (out) => {
+        const payload = servicePayload(out);
+        if (payload !== undefined) sub.output(payload, out.index);
+      },
+      ended: (status) => {
+        sub.end(Status[status] ?? 'unknown');
+        this.#o.scheduler.after(200, () => this.#subscribe(key));
+      },
+      // An expired session ends every subscription of the partition at once (onSessionLost).
+      failed: () => {},
     });
   }
 
@@ -527,42 +304,10 @@ export class SimClient implements CallHost {
         this.#o.scheduler.after(100, () => this.#subscribe(key));
     }
   }
-
-  #track(ps: PartitionSession, spec: CallSpec): Call {
-    const call = new Call(this, {
-      ...spec,
-      onReply: (wire) => {
-        const over = spec.onReply(wire);
-        if (over) ps.calls.delete(call);
-        return over;
-      },
-      onGiveUp: (may) => {
-        ps.calls.delete(call);
-        spec.onGiveUp(may);
-      },
-    });
-    if (!call.over) ps.calls.add(call);
-    return call;
-  }
 }
 
-function sessionCommand(
-  session: number,
-  seq: number,
-  body: MessageInitShape<typeof SessionInputSchema>['input'],
-): PartitionInput {
-  return create(PartitionInputSchema, {
-    input: {
-      case: 'sessionInput',
-      value: { sessionId: BigInt(session), sequenceNum: BigInt(seq), input: body },
-    },
-  });
-}
-
-/** The service payload of an OK command output. */
-function servicePayload(output: CommandOutput): Uint8Array | undefined {
-  const session = output.output?.output;
-  if (session?.case !== 'sessionOutput') return undefined;
-  const service = session.value.output;
-  return service.case === 'serviceOutput' ? service.value.payload : undefined;
+/** The AtomicValue a history key (`namespace/name`) names. */
+function primitiveOf(key: string): PrimitiveName {
+  const [namespace, name] = key.split('/') as [string, string];
+  return { service: atomicValueService, namespace, name };
 }
