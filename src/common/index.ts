@@ -1,5 +1,6 @@
 export * from './assert.js';
 export * from './backoff.js';
+export * from './bounded-channel.js';
 export * from './bytes.js';
 export * from './crc32c.js';
 export * from './ids.js';

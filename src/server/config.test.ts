@@ -47,6 +47,8 @@ describe('defaults', () => {
       logLevel: 'info',
       snapshotEntries: 10_000,
       snapshotRetainEntries: 1_000,
+      valueBytesMax: 1024 * 1024,
+      sessionTimeoutMs: 30_000,
     });
   });
 
@@ -123,6 +125,8 @@ describe('precedence: flags > environment > file > defaults', () => {
       logLevel: 'debug',
       snapshotEntries: '500',
       snapshotRetainEntries: '0',
+      valueBytesMax: '2048',
+      sessionTimeout: '5000',
     };
     const allEnv = Object.fromEntries(configOptions.map((o) => [o.env, values[o.key]]));
     expect(resolve({}, allEnv)).toEqual({
@@ -147,6 +151,8 @@ describe('precedence: flags > environment > file > defaults', () => {
       logLevel: 'debug',
       snapshotEntries: 500,
       snapshotRetainEntries: 0,
+      valueBytesMax: 2048,
+      sessionTimeoutMs: 5000,
     });
   });
 

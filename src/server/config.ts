@@ -46,6 +46,10 @@ export interface NodeConfig {
   readonly snapshotEntries: number;
   /** Entries kept behind a snapshot, so a briefly lagging follower catches up without one. */
   readonly snapshotRetainEntries: number;
+  /** Largest value in bytes; the same on every node (it is part of the cluster's identity). */
+  readonly valueBytesMax: number;
+  /** Timeout of the sessions this node holds for the gRPC API's calls. */
+  readonly sessionTimeoutMs: number;
 }
 
 export const apiPortDefault = 5678;
@@ -60,6 +64,10 @@ export const partitionsDefaultCluster = 12;
 export const replicationDefaultMax = 3;
 export const snapshotEntriesDefault = 10_000;
 export const snapshotRetainEntriesDefault = 1_000;
+export const valueBytesMaxDefault = 1024 * 1024;
+/** Stays below the gRPC receive limit of 4 MiB, so the value check answers (DESIGN §7). */
+export const valueBytesMaxMax = 4 * 1024 * 1024 - 64 * 1024;
+export const sessionTimeoutMsDefault = 30_000;
 
 /** Every setting: its config-file key, command-line flag and environment variable. */
 export const configOptions = [
@@ -119,6 +127,18 @@ export const configOptions = [
     help: 'entries kept behind a snapshot for lagging followers (default 1000)',
   },
   {
+    key: 'valueBytesMax',
+    flag: '--value-bytes-max <n>',
+    env: 'MULTIRAFT_VALUE_BYTES_MAX',
+    help: 'largest value in bytes, the same on every node (default 1048576)',
+  },
+  {
+    key: 'sessionTimeout',
+    flag: '--session-timeout <ms>',
+    env: 'MULTIRAFT_SESSION_TIMEOUT',
+    help: 'timeout of the sessions the node holds for gRPC API calls (default 30000)',
+  },
+  {
     key: 'logLevel',
     flag: '--log-level <level>',
     env: 'MULTIRAFT_LOG_LEVEL',
@@ -172,6 +192,11 @@ export function resolveConfig(sources: ConfigSources): NodeConfig {
   const snapshotRetainEntries =
     integer('snapshotRetainEntries', get('snapshotRetainEntries'), 0, 2 ** 31) ??
     snapshotRetainEntriesDefault;
+  const valueBytesMax =
+    integer('valueBytesMax', get('valueBytesMax'), 1, valueBytesMaxMax) ?? valueBytesMaxDefault;
+  const sessionTimeoutMs =
+    integer('sessionTimeout', get('sessionTimeout'), 1_000, 24 * 60 * 60 * 1000) ??
+    sessionTimeoutMsDefault;
   return {
     ...cluster,
     dataDir,
@@ -183,6 +208,8 @@ export function resolveConfig(sources: ConfigSources): NodeConfig {
     logLevel,
     snapshotEntries,
     snapshotRetainEntries,
+    valueBytesMax,
+    sessionTimeoutMs,
   };
 }
 

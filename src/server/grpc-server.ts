@@ -5,6 +5,7 @@ import { createServer, type Http2ServerRequest, type ServerHttp2Session } from '
 import type { AddressInfo } from 'node:net';
 import { Code, ConnectError, type ConnectRouter } from '@connectrpc/connect';
 import { connectNodeAdapter } from '@connectrpc/connect-node';
+import { withEarlyHeaders } from './early-headers.js';
 
 export interface GrpcServerOptions {
   /** Default 127.0.0.1. */
@@ -29,7 +30,9 @@ export async function listenGrpc(options: GrpcServerOptions): Promise<GrpcServer
   const graceMs = options.closeGraceMs ?? 1_000;
   const shutdown = new AbortController();
   const handler = connectNodeAdapter({ routes: options.routes, shutdownSignal: shutdown.signal });
-  const server = createServer((req: Http2ServerRequest, res) => handler(req, res));
+  const server = createServer((req: Http2ServerRequest, res) =>
+    withEarlyHeaders(res, () => handler(req, res)),
+  );
   const sessions = new Set<ServerHttp2Session>();
   server.on('session', (session) => {
     sessions.add(session);

@@ -6,11 +6,14 @@ import { randomInt } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
+import { PartitionClient } from '../client/partition-client.js';
 import { Prng } from '../common/index.js';
+import { defaultServiceLimits } from '../fsm/index.js';
 import { Host, placePartitions, systemClock } from '../host/index.js';
 import { primitiveTypes } from '../primitives/index.js';
 import { NodeFileSystem, Wal } from '../storage/index.js';
 import { TcpTransport, type TransportTlsOptions } from '../transport/index.js';
+import { AtomicValueService } from './atomic-value-service.js';
 import type { NodeConfig } from './config.js';
 import { formatHostPort } from './config.js';
 import { Forwarder } from './forwarder.js';
@@ -65,7 +68,10 @@ export async function startNode(config: NodeConfig, logger: Logger): Promise<Run
       transport,
       clock: systemClock,
       random: new Prng(randomInt(2 ** 31)),
-      fsm: { types: primitiveTypes },
+      fsm: {
+        types: primitiveTypes,
+        limits: { ...defaultServiceLimits, valueBytesMax: config.valueBytesMax },
+      },
       limits: { snapshotEntries: config.snapshotEntries },
       logger: logger.child({ component: 'host' }),
       onFatal: (error) => {
@@ -89,12 +95,26 @@ export async function startNode(config: NodeConfig, logger: Logger): Promise<Run
         host.query(partition, input, forward ? forwarder.query(partition, input, caller) : caller),
       apiAddressOf: (node) => apiAddress.get(node),
     });
+    // The AtomicValue gateway reaches the leaders (this node included) over the partition protocol.
+    const gatewayClient = new PartitionClient({ nodes: apiAddress });
+    closers.push(() => gatewayClient.close());
+    const atomicValue = new AtomicValueService({
+      client: gatewayClient,
+      partitions: config.partitions,
+      sessionTimeoutMs: config.sessionTimeoutMs,
+      limits: { valueBytesMax: config.valueBytesMax },
+    });
     const grpc = await listenGrpc({
       host: config.listenHost,
       port: config.apiPort,
-      routes: (router) => service.register(router),
+      routes: (router) => {
+        service.register(router);
+        atomicValue.register(router);
+      },
     });
     closers.push(async () => {
+      // The gateway's sessions close while the partition protocol still answers.
+      await atomicValue.close();
       service.close();
       await grpc.close();
     });
@@ -117,7 +137,9 @@ export async function startNode(config: NodeConfig, logger: Logger): Promise<Run
 
 function clusterIdOf(config: NodeConfig): string {
   const members = config.members.map((m) => m.id).join(',');
-  return `multiraft:${config.partitions}x${config.replication}:${members}`;
+  // The value limit decides what the state machines accept: nodes must agree on it.
+  const shape = `${config.partitions}x${config.replication}:v${config.valueBytesMax}`;
+  return `multiraft:${shape}:${members}`;
 }
 
 async function readTls(files: NonNullable<NodeConfig['tls']>): Promise<TransportTlsOptions> {

@@ -184,6 +184,20 @@ export class PartitionSessions {
     };
   }
 
+  /** Makes sure the primitive exists (creates it on this partition's session if need be). */
+  ensure(
+    partition: PartitionId,
+    primitive: PrimitiveName,
+    deadline: number,
+    handlers: { ready(): void; failed(failure: SessionCallFailure): void },
+  ): void {
+    this.#withService(partition, primitive, {
+      deadline,
+      ready: () => handlers.ready(),
+      failed: (failure) => handlers.failed(failure),
+    });
+  }
+
   /**
    * Runs a stream command on the primitive (e.g. the AtomicValue's events) until it ends, fails
    * or is cancelled. Waits for a session as long as it takes.

@@ -1,0 +1,517 @@
+// The AtomicValue for any language (DESIGN §7, proto/multiraft/v1/atomic_value.proto, docs/api.md):
+// a gateway on every node. It validates a request, finds the partition of the name, and runs the
+// call through the node's own session on that partition (PartitionSessions over the partition
+// protocol, which follows the leader), so a change executes exactly once from this node to the
+// leader however often the node retries it. Reads and watches are linearizable queries and need
+// no session. Every answer maps to the status codes the .proto documents.
+
+import { create, fromBinary, type MessageInitShape, toBinary } from '@bufbuild/protobuf';
+import { type Duration, DurationSchema } from '@bufbuild/protobuf/wkt';
+import {
+  Code,
+  ConnectError,
+  type ConnectRouter,
+  type HandlerContext,
+  type ServiceImpl,
+} from '@connectrpc/connect';
+import { CallGaveUpError } from '../client/errors.js';
+import type { PartitionClient } from '../client/partition-client.js';
+import { assert, BoundedChannel, type PartitionId, partitionOf } from '../common/index.js';
+import { defaultServiceLimits, type ServiceResult } from '../fsm/index.js';
+import {
+  AtomicValueInputSchema,
+  AtomicValueOutputSchema,
+  type Event as StateEvent,
+  type Value as StateValue,
+  ValueSchema as StateValueSchema,
+} from '../gen/atomix/multiraft/atomic/value/v1/fsm_pb.js';
+import {
+  AtomicValue,
+  type EventSchema,
+  type EventsResponse,
+  EventsResponseSchema,
+  type Value,
+  ValueSchema,
+  type WatchResponse,
+  WatchResponseSchema,
+} from '../gen/multiraft/v1/atomic_value_pb.js';
+import { type CommandOutput, QueryInputSchema, Status } from '../gen/multiraft/v1/output_pb.js';
+import { atomicValueService } from '../primitives/index.js';
+import {
+  type Call,
+  PartitionSessions,
+  type PrimitiveName,
+  type SessionCallFailure,
+  servicePayload,
+} from '../session/index.js';
+import { earlyHeaders } from './early-headers.js';
+
+export interface AtomicValueLimits {
+  /** Bytes of a value (checked here, then again by the state machine). */
+  readonly valueBytesMax: number;
+  /** Bytes of a name and of a namespace. */
+  readonly nameBytesMax: number;
+  /** Longest ttl in ms. */
+  readonly ttlMsMax: number;
+  /** The gRPC receive limit of one request; above the value limit so the value check answers. */
+  readonly requestBytesMax: number;
+  /** Deadline of a call whose client set none, in ms. */
+  readonly callTimeoutMs: number;
+  /** Events produced and not yet sent to a slow subscriber; beyond it the stream ends. */
+  readonly eventsBufferMax: number;
+}
+
+export const atomicValueLimitsDefault: AtomicValueLimits = {
+  valueBytesMax: defaultServiceLimits.valueBytesMax,
+  nameBytesMax: 256,
+  ttlMsMax: defaultServiceLimits.ttlMsMax,
+  requestBytesMax: 4 * 1024 * 1024,
+  callTimeoutMs: 10_000,
+  eventsBufferMax: 10_000,
+};
+
+export interface AtomicValueServiceOptions {
+  /** Reaches every node's partition protocol (the local node included). */
+  readonly client: PartitionClient;
+  readonly partitions: number;
+  /** Timeout of the node's sessions. Default 30 s. */
+  readonly sessionTimeoutMs?: number;
+  readonly limits?: Partial<AtomicValueLimits>;
+}
+
+const encoder = new TextEncoder();
+
+export class AtomicValueService {
+  readonly #client: PartitionClient;
+  readonly #partitions: number;
+  readonly #limits: AtomicValueLimits;
+  readonly #sessions: PartitionSessions;
+  readonly #streams = new Set<() => void>();
+  #closed = false;
+
+  readonly impl: ServiceImpl<typeof AtomicValue>;
+
+  constructor(options: AtomicValueServiceOptions) {
+    this.#client = options.client;
+    this.#partitions = options.partitions;
+    this.#limits = { ...atomicValueLimitsDefault, ...options.limits };
+    for (const [name, value] of Object.entries(this.#limits)) {
+      assert(Number.isSafeInteger(value) && value > 0, `limit ${name} must be positive: ${value}`);
+    }
+    assert(
+      this.#limits.requestBytesMax > this.#limits.valueBytesMax,
+      'the request limit must stay above the value limit, so the value check answers',
+    );
+    this.#sessions = new PartitionSessions({
+      host: options.client,
+      sessionTimeoutMs: options.sessionTimeoutMs ?? 30_000,
+      setupTimeoutMs: this.#limits.callTimeoutMs,
+    });
+    this.impl = {
+      set: async (req, ctx) => {
+        const target = this.#target(req);
+        this.#checkValue(req.value);
+        const ttl = this.#ttl(req.ttl);
+        const input = { value: req.value, ttl, ifAbsent: req.ifAbsent };
+        const out = await this.#command(target, { case: 'set', value: input }, ctx);
+        return { version: out.case === 'set' ? out.value.index : 0n };
+      },
+      update: async (req, ctx) => {
+        const target = this.#target(req);
+        this.#checkValue(req.value);
+        const ttl = this.#ttl(req.ttl);
+        const input = { value: req.value, prevIndex: req.prevVersion, ttl };
+        const out = await this.#command(target, { case: 'update', value: input }, ctx);
+        if (out.case !== 'update') return {};
+        return { version: out.value.index, prevValue: valueOf(out.value.prevValue) };
+      },
+      delete: async (req, ctx) => {
+        const target = this.#target(req);
+        const input = { prevIndex: req.prevVersion };
+        const out = await this.#command(target, { case: 'delete', value: input }, ctx);
+        return { value: out.case === 'delete' ? valueOf(out.value.value) : undefined };
+      },
+      get: async (req, ctx) => {
+        const target = this.#target(req);
+        const result = await this.#get(target, ctx);
+        const out = decodeOutput(result);
+        if (out.case !== 'get' || out.value.value === undefined) {
+          throw new ConnectError(`'${target.primitive.name}' has no value`, Code.NotFound);
+        }
+        return { value: valueOf(out.value.value) };
+      },
+      watch: (req, ctx) => this.#watch(this.#target(req), ctx),
+      events: (req, ctx) => this.#events(this.#target(req), ctx),
+    };
+  }
+
+  get limits(): AtomicValueLimits {
+    return this.#limits;
+  }
+
+  /** Sessions this gateway holds open (one per partition it has served a change for). */
+  get sessionCount(): number {
+    return this.#sessions.openCount;
+  }
+
+  register(router: ConnectRouter): void {
+    router.service(AtomicValue, this.impl, { readMaxBytes: this.#limits.requestBytesMax });
+  }
+
+  /** Ends every stream (UNAVAILABLE) and closes the node's sessions, waiting at most `timeoutMs`. */
+  close(timeoutMs = 1_000): Promise<void> {
+    this.#closed = true;
+    for (const end of [...this.#streams]) end();
+    return new Promise((resolve) => {
+      this.#sessions.close(this.#client.timers.now + timeoutMs, resolve);
+    });
+  }
+
+  #target(req: { readonly name: string; readonly namespace: string }): Target {
+    if (this.#closed) throw new ConnectError('the node is shutting down', Code.Unavailable);
+    const nameBytes = encoder.encode(req.name).length;
+    if (nameBytes === 0 || nameBytes > this.#limits.nameBytesMax) {
+      throw new ConnectError(
+        `name must be 1 to ${this.#limits.nameBytesMax} bytes, not ${nameBytes}`,
+        Code.InvalidArgument,
+      );
+    }
+    if (encoder.encode(req.namespace).length > this.#limits.nameBytesMax) {
+      throw new ConnectError(
+        `namespace must be at most ${this.#limits.nameBytesMax} bytes`,
+        Code.InvalidArgument,
+      );
+    }
+    return {
+      partition: partitionOf(req.name, this.#partitions),
+      primitive: {
+        service: atomicValueService,
+        namespace: req.namespace === '' ? 'default' : req.namespace,
+        name: req.name,
+      },
+    };
+  }
+
+  #checkValue(value: Uint8Array): void {
+    if (value.length > this.#limits.valueBytesMax) {
+      throw new ConnectError(
+        `value of ${value.length} bytes is above the limit of ${this.#limits.valueBytesMax}`,
+        Code.InvalidArgument,
+      );
+    }
+  }
+
+  /** The ttl as the state machine takes it, after the range check. */
+  #ttl(ttl: Duration | undefined): Duration | undefined {
+    if (ttl === undefined) return undefined;
+    const negative = ttl.seconds < 0n || ttl.nanos < 0;
+    // Whole ms, rounded up, as the state machine rounds.
+    const ms = ttl.seconds * 1000n + BigInt(Math.ceil(ttl.nanos / 1_000_000));
+    if (negative || ttl.nanos > 999_999_999 || ms > BigInt(this.#limits.ttlMsMax)) {
+      throw new ConnectError(
+        `ttl must be between 0 and ${this.#limits.ttlMsMax} ms`,
+        Code.InvalidArgument,
+      );
+    }
+    return create(DurationSchema, { seconds: ttl.seconds, nanos: ttl.nanos });
+  }
+
+  #deadlineMs(ctx: HandlerContext): number {
+    const asked = ctx.timeoutMs();
+    return Math.min(asked ?? this.#limits.callTimeoutMs, this.#limits.callTimeoutMs);
+  }
+
+  /** Runs a change on the node's session; resolves with the primitive's output when OK. */
+  #command(
+    target: Target,
+    input: MessageInitShape<typeof AtomicValueInputSchema>['input'],
+    ctx: HandlerContext,
+  ): Promise<ReturnType<typeof decodeOutput>> {
+    const payload = toBinary(AtomicValueInputSchema, create(AtomicValueInputSchema, { input }));
+    const deadline = this.#client.timers.now + this.#deadlineMs(ctx);
+    return new Promise((resolve, reject) => {
+      const onAbort = () => {
+        call.cancel();
+        reject(new ConnectError('cancelled; the change may have happened', Code.Canceled));
+      };
+      const call = this.#sessions.command(target.partition, target.primitive, payload, deadline, {
+        output: (out: CommandOutput) => {
+          ctx.signal.removeEventListener('abort', onAbort);
+          try {
+            resolve(decodeOutput(resultOf(out)));
+          } catch (error) {
+            reject(error);
+          }
+        },
+        failed: (failure) => {
+          ctx.signal.removeEventListener('abort', onAbort);
+          reject(errorOfFailure(failure));
+        },
+      });
+      ctx.signal.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
+  async #get(target: Target, ctx: HandlerContext): Promise<ServiceResult> {
+    const input = create(QueryInputSchema, {
+      target: { case: 'primitive', value: target.primitive },
+      payload: getPayload,
+    });
+    try {
+      const { result } = await this.#client.query(target.partition, input, {
+        timeoutMs: this.#deadlineMs(ctx),
+        signal: ctx.signal,
+      });
+      return result;
+    } catch (error) {
+      if (error instanceof CallGaveUpError) {
+        // A read that gave up did nothing.
+        const code = error.code === 'ABORTED' ? Code.Canceled : Code.DeadlineExceeded;
+        throw new ConnectError(error.message, code);
+      }
+      throw error;
+    }
+  }
+
+  /** Creates the primitive if need be: a watch needs it to exist before any value does. */
+  #ensure(target: Target, ctx: HandlerContext): Promise<void> {
+    const deadline = this.#client.timers.now + this.#deadlineMs(ctx);
+    return new Promise((resolve, reject) => {
+      this.#sessions.ensure(target.partition, target.primitive, deadline, {
+        ready: resolve,
+        failed: (failure) => reject(errorOfFailure(failure)),
+      });
+    });
+  }
+
+  async *#watch(target: Target, ctx: HandlerContext): AsyncIterable<WatchResponse> {
+    await this.#ensure(target, ctx);
+    // Only the newest value matters to a watcher: a slow one skips to it.
+    const channel = new BoundedChannel<WatchResponse>({ capacity: 1, overflow: 'latest' });
+    const input = create(QueryInputSchema, {
+      target: { case: 'primitive', value: target.primitive },
+      payload: watchPayload,
+    });
+    let call: Call | undefined;
+    const stop = (error?: Error) => {
+      call?.abandon();
+      channel.end(error);
+    };
+    const onClose = () => stop(new ConnectError('the node is shutting down', Code.Unavailable));
+    this.#streams.add(onClose);
+    call = this.#client.call({
+      partition: target.partition,
+      payload: { kind: 'query', input },
+      deadline: Number.POSITIVE_INFINITY,
+      stream: true,
+      onReply: (reply) => {
+        if (reply.kind === 'end') {
+          // The node ended its watcher (the primitive's state was replaced, say): watch again,
+          // which sends the current value first.
+          call?.retryNow();
+          return false;
+        }
+        if (reply.kind !== 'result') return false;
+        try {
+          const out = decodeOutput(reply.result);
+          if (out.case === 'watch') {
+            channel.push(create(WatchResponseSchema, { value: valueOf(out.value.value) }));
+          }
+          return false;
+        } catch (error) {
+          channel.end(error as Error);
+          return true;
+        }
+      },
+      onGiveUp: () => channel.end(new ConnectError('the watch gave up', Code.Unavailable)),
+    });
+    ctx.signal.addEventListener('abort', () => stop(), { once: true });
+    try {
+      yield* channel;
+    } finally {
+      this.#streams.delete(onClose);
+      stop();
+    }
+  }
+
+  async *#events(target: Target, ctx: HandlerContext): AsyncIterable<EventsResponse> {
+    const channel = new BoundedChannel<EventsResponse>({
+      capacity: this.#limits.eventsBufferMax,
+      overflow: 'fail',
+      overflowError: () =>
+        new ConnectError(
+          `the subscriber fell ${this.#limits.eventsBufferMax} events behind`,
+          Code.ResourceExhausted,
+        ),
+    });
+    const sendHeaders = earlyHeaders(ctx.responseHeader);
+    let subscribed = false;
+    const stream = this.#sessions.stream(target.partition, target.primitive, eventsPayload, {
+      output: (out) => {
+        const payload = servicePayload(out);
+        const output = payload && fromPayload(payload);
+        if (output?.case !== 'events') return;
+        const event = output.value.event;
+        if (event === undefined) {
+          // The acknowledgement: the subscription is in place. It is not forwarded.
+          if (!subscribed) sendHeaders();
+          subscribed = true;
+          return;
+        }
+        const response = create(EventsResponseSchema, { event: eventOf(event) });
+        if (!channel.push(response)) stream.cancel();
+      },
+      ended: (status, message) =>
+        channel.end(new ConnectError(message || Status[status] || 'ended', codeOfStatus(status))),
+      failed: (failure) => channel.end(streamErrorOf(failure)),
+    });
+    const onClose = () => {
+      stream.cancel();
+      channel.end(new ConnectError('the node is shutting down', Code.Unavailable));
+    };
+    this.#streams.add(onClose);
+    ctx.signal.addEventListener('abort', () => stream.cancel(), { once: true });
+    try {
+      yield* channel;
+    } finally {
+      this.#streams.delete(onClose);
+      stream.cancel();
+    }
+  }
+}
+
+interface Target {
+  readonly partition: PartitionId;
+  readonly primitive: PrimitiveName;
+}
+
+const getPayload = toBinary(
+  AtomicValueInputSchema,
+  create(AtomicValueInputSchema, { input: { case: 'get', value: {} } }),
+);
+const watchPayload = toBinary(
+  AtomicValueInputSchema,
+  create(AtomicValueInputSchema, { input: { case: 'watch', value: {} } }),
+);
+const eventsPayload = toBinary(
+  AtomicValueInputSchema,
+  create(AtomicValueInputSchema, { input: { case: 'events', value: {} } }),
+);
+
+const fromPayload = (payload: Uint8Array) => fromBinary(AtomicValueOutputSchema, payload).output;
+
+/** The primitive's output of an OK answer; any other status becomes the documented error. */
+function decodeOutput(result: ServiceResult) {
+  if (result.status === Status.OK) return fromPayload(result.payload);
+  const { status, message, current } = result;
+  const error = new ConnectError(message || Status[status] || 'failed', codeOfStatus(status));
+  if ((status === Status.CONFLICT || status === Status.ALREADY_EXISTS) && current?.length) {
+    const value = valueOf(fromBinary(StateValueSchema, current));
+    if (value !== undefined) error.details.push({ desc: ValueSchema, value });
+  }
+  throw error;
+}
+
+/** A command's answer as a result of its primitive. */
+function resultOf(out: CommandOutput): ServiceResult {
+  if (out.status !== Status.OK) {
+    return { status: out.status, message: out.message, current: out.current };
+  }
+  const payload = servicePayload(out);
+  if (payload === undefined) {
+    return { status: Status.INTERNAL, message: 'the answer carries no output' };
+  }
+  return { status: Status.OK, payload };
+}
+
+function valueOf(v: StateValue | undefined): Value | undefined {
+  return v === undefined ? undefined : create(ValueSchema, { value: v.value, version: v.index });
+}
+
+function eventOf(event: StateEvent): MessageInitShape<typeof EventSchema> | undefined {
+  const e = event.event;
+  switch (e.case) {
+    case 'created':
+      return { event: { case: 'created', value: { value: valueOf(e.value.value) } } };
+    case 'updated': {
+      const { value, prevValue } = e.value;
+      return {
+        event: {
+          case: 'updated',
+          value: { value: valueOf(value), prevValue: valueOf(prevValue) },
+        },
+      };
+    }
+    case 'deleted': {
+      const { value, expired } = e.value;
+      return { event: { case: 'deleted', value: { value: valueOf(value), expired } } };
+    }
+    case undefined:
+      return undefined;
+  }
+}
+
+/** The gRPC code of a state machine status (DESIGN §7). */
+export function codeOfStatus(status: Status): Code {
+  switch (status) {
+    case Status.NOT_FOUND:
+      return Code.NotFound;
+    case Status.ALREADY_EXISTS:
+      return Code.AlreadyExists;
+    case Status.CONFLICT:
+      return Code.Aborted;
+    case Status.INVALID:
+      return Code.InvalidArgument;
+    case Status.FORBIDDEN:
+      return Code.FailedPrecondition;
+    case Status.RESOURCE_EXHAUSTED:
+      return Code.ResourceExhausted;
+    case Status.UNAVAILABLE:
+      return Code.Unavailable;
+    case Status.CANCELED:
+      return Code.Canceled;
+    // The node's session expired with the change in flight: it may have happened.
+    case Status.SESSION_EXPIRED:
+      return Code.Unknown;
+    default:
+      return Code.Internal;
+  }
+}
+
+/** The gRPC error of a call that got no answer: UNAVAILABLE only when nothing happened. */
+function errorOfFailure(failure: SessionCallFailure): ConnectError {
+  if (!failure.mayHaveApplied) {
+    return failure.code === 'RESOURCE_EXHAUSTED'
+      ? new ConnectError('too many calls in flight on this node', Code.ResourceExhausted)
+      : new ConnectError('no leader answered; nothing happened', Code.Unavailable);
+  }
+  switch (failure.code) {
+    case 'DEADLINE_EXCEEDED':
+      return new ConnectError(
+        'no answer in time; the change may have happened',
+        Code.DeadlineExceeded,
+      );
+    case 'SESSION_EXPIRED':
+      return new ConnectError('the node lost its session; the outcome is unknown', Code.Unknown);
+    default:
+      return new ConnectError('the node is shutting down; the outcome is unknown', Code.Unknown);
+  }
+}
+
+/** The gRPC error that ends an events stream: the subscriber may have missed changes. */
+function streamErrorOf(failure: SessionCallFailure): ConnectError {
+  switch (failure.code) {
+    case 'SESSION_EXPIRED':
+      return new ConnectError(
+        "the node's session expired and changes may have been missed: read again and resubscribe",
+        Code.Unavailable,
+      );
+    case 'RESOURCE_EXHAUSTED':
+      return new ConnectError('too many calls in flight on this node', Code.ResourceExhausted);
+    default:
+      return new ConnectError(
+        'the subscription ended: read again and resubscribe',
+        Code.Unavailable,
+      );
+  }
+}
