@@ -123,13 +123,13 @@ export class AtomicValueService {
         const input = { value: req.value, prevIndex: req.prevVersion, ttl };
         const out = await this.#command(target, { case: 'update', value: input }, ctx);
         if (out.case !== 'update') return {};
-        return { version: out.value.index, prevValue: valueOf(out.value.prevValue) };
+        return { version: out.value.index, prevValue: plainValueOf(out.value.prevValue) };
       },
       delete: async (req, ctx) => {
         const target = this.#target(req);
         const input = { prevIndex: req.prevVersion };
         const out = await this.#command(target, { case: 'delete', value: input }, ctx);
-        return { value: out.case === 'delete' ? valueOf(out.value.value) : undefined };
+        return { value: out.case === 'delete' ? plainValueOf(out.value.value) : undefined };
       },
       get: async (req, ctx) => {
         const target = this.#target(req);
@@ -138,7 +138,7 @@ export class AtomicValueService {
         if (out.case !== 'get' || out.value.value === undefined) {
           throw new ConnectError(`'${target.primitive.name}' has no value`, Code.NotFound);
         }
-        return { value: valueOf(out.value.value) };
+        return { value: plainValueOf(out.value.value) };
       },
       watch: (req, ctx) => this.#watch(this.#target(req), ctx),
       events: (req, ctx) => this.#events(this.#target(req), ctx),
@@ -315,7 +315,7 @@ export class AtomicValueService {
         try {
           const out = decodeOutput(reply.result);
           if (out.case === 'watch') {
-            channel.push(create(WatchResponseSchema, { value: valueOf(out.value.value) }));
+            channel.push(create(WatchResponseSchema, { value: plainValueOf(out.value.value) }));
           }
           return false;
         } catch (error) {
@@ -406,7 +406,7 @@ function decodeOutput(result: ServiceResult) {
   const { status, message, current } = result;
   const error = new ConnectError(message || Status[status] || 'failed', codeOfStatus(status));
   if ((status === Status.CONFLICT || status === Status.ALREADY_EXISTS) && current?.length) {
-    const value = valueOf(fromBinary(StateValueSchema, current));
+    const value = plainValueOf(fromBinary(StateValueSchema, current));
     if (value !== undefined) error.details.push({ desc: ValueSchema, value });
   }
   throw error;
@@ -424,7 +424,7 @@ function resultOf(out: CommandOutput): ServiceResult {
   return { status: Status.OK, payload };
 }
 
-function valueOf(v: StateValue | undefined): Value | undefined {
+function plainValueOf(v: StateValue | undefined): Value | undefined {
   return v === undefined ? undefined : create(ValueSchema, { value: v.value, version: v.index });
 }
 
@@ -432,19 +432,19 @@ function eventOf(event: StateEvent): MessageInitShape<typeof EventSchema> | unde
   const e = event.event;
   switch (e.case) {
     case 'created':
-      return { event: { case: 'created', value: { value: valueOf(e.value.value) } } };
+      return { event: { case: 'created', value: { value: plainValueOf(e.value.value) } } };
     case 'updated': {
       const { value, prevValue } = e.value;
       return {
         event: {
           case: 'updated',
-          value: { value: valueOf(value), prevValue: valueOf(prevValue) },
+          value: { value: plainValueOf(value), prevValue: plainValueOf(prevValue) },
         },
       };
     }
     case 'deleted': {
       const { value, expired } = e.value;
-      return { event: { case: 'deleted', value: { value: valueOf(value), expired } } };
+      return { event: { case: 'deleted', value: { value: plainValueOf(value), expired } } };
     }
     case undefined:
       return undefined;
