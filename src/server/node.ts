@@ -3,19 +3,19 @@
 // Started and stopped as a whole; the CLI adds the HTTP endpoints and the signal handling.
 
 import { randomInt } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { Prng } from '../common/index.js';
 import { Host, placePartitions, systemClock } from '../host/index.js';
 import { primitiveTypes } from '../primitives/index.js';
 import { NodeFileSystem, Wal } from '../storage/index.js';
-import { TcpTransport, type TransportTlsOptions } from '../transport/index.js';
+import { TcpTransport } from '../transport/index.js';
 import type { NodeConfig } from './config.js';
 import { formatHostPort } from './config.js';
 import { Forwarder } from './forwarder.js';
 import { listenGrpc } from './grpc-server.js';
 import { PartitionService } from './partition-service.js';
+import { apiDialTls, readTlsMaterial } from './tls-material.js';
 
 export interface RunningNode {
   /** Addresses actually bound, host:port (a port asked as 0 is resolved). */
@@ -35,6 +35,7 @@ export async function startNode(config: NodeConfig, logger: Logger): Promise<Run
     config.partitions,
     config.replication,
   );
+  const tls = await readTlsMaterial(config);
   const wal = await Wal.open({
     fs: new NodeFileSystem(),
     dir: join(config.dataDir, 'wal'),
@@ -53,7 +54,7 @@ export async function startNode(config: NodeConfig, logger: Logger): Promise<Run
       peers: members
         .filter((m) => m.id !== config.nodeId)
         .map((m) => [m.id, { host: m.host, port: m.peerPort }] as const),
-      tls: config.tls === undefined ? undefined : await readTls(config.tls),
+      tls: tls.peer,
       logger: logger.child({ component: 'transport' }),
     });
     closers.push(() => transport.close());
@@ -76,7 +77,7 @@ export async function startNode(config: NodeConfig, logger: Logger): Promise<Run
     host.start();
     closers.push(() => host.close());
     const apiAddress = new Map(members.map((m) => [m.id, formatHostPort(m.host, m.apiPort)]));
-    const forwarder = new Forwarder(config.nodeId, apiAddress);
+    const forwarder = new Forwarder(config.nodeId, apiAddress, apiDialTls(tls));
     closers.push(() => forwarder.close());
     const service = new PartitionService({
       propose: (partition, input, caller, forward) =>
@@ -93,6 +94,7 @@ export async function startNode(config: NodeConfig, logger: Logger): Promise<Run
       host: config.listenHost,
       port: config.apiPort,
       routes: (router) => service.register(router),
+      tls: tls.api,
     });
     closers.push(async () => {
       service.close();
@@ -118,11 +120,4 @@ export async function startNode(config: NodeConfig, logger: Logger): Promise<Run
 function clusterIdOf(config: NodeConfig): string {
   const members = config.members.map((m) => m.id).join(',');
   return `multiraft:${config.partitions}x${config.replication}:${members}`;
-}
-
-async function readTls(files: NonNullable<NodeConfig['tls']>): Promise<TransportTlsOptions> {
-  const [cert, key, ca] = await Promise.all(
-    [files.certFile, files.keyFile, files.caFile].map((f) => readFile(f)),
-  );
-  return { cert: cert!, key: key!, ca: ca! };
 }
