@@ -1,11 +1,13 @@
 #!/usr/bin/env node
 // `multiraft`: the executable. Wires the real node, process signals and stdout to the CLI;
-// parsing is in program.ts and ../server/config.ts, the lifecycle in start.ts.
+// parsing is in program.ts and ../server/config.ts, the lifecycles in start.ts and cluster.ts.
 
 import { CommanderError } from 'commander';
 import { ConfigError, loadConfig, type NodeConfig, startNode } from '../server/index.js';
+import { CertsError, describeDevCerts, makeDevCerts } from './certs.js';
+import { runCluster } from './cluster.js';
 import { createLogger, flushLogger } from './logger.js';
-import { buildProgram, type StartFlags } from './program.js';
+import { buildProgram, type CertsFlags, type StartFlags } from './program.js';
 import { exitCodes, runStart } from './start.js';
 
 async function start(flags: StartFlags): Promise<number> {
@@ -36,11 +38,42 @@ async function start(flags: StartFlags): Promise<number> {
   return code;
 }
 
+async function certs(flags: CertsFlags): Promise<number> {
+  const nodes = Number(flags.nodes);
+  const hosts = flags.hosts
+    ?.split(',')
+    .map((h) => h.trim())
+    .filter((h) => h !== '');
+  try {
+    const made = await makeDevCerts({ outDir: flags.out, nodes, hosts, days: Number(flags.days) });
+    for (const line of describeDevCerts(made, nodes)) process.stdout.write(`${line}\n`);
+    return exitCodes.ok;
+  } catch (error) {
+    if (!(error instanceof CertsError)) throw error;
+    process.stderr.write(`multiraft certs: ${error.message}\n`);
+    return exitCodes.failed;
+  }
+}
+
 async function main(argv: readonly string[]): Promise<number> {
   let code: number = exitCodes.ok;
   const program = buildProgram({
     async start(flags) {
       code = await start(flags);
+    },
+    async certs(flags) {
+      code = await certs(flags);
+    },
+    async cluster(flags) {
+      code = await runCluster(flags, {
+        // This very program, from dist/ or from the sources through a loader such as tsx.
+        command: { executable: process.execPath, args: [...process.execArgv, process.argv[1]!] },
+        env: process.env,
+        cwd: process.cwd(),
+        signals: process,
+        print: (line) => process.stderr.write(`${line}\n`),
+        log: (line) => process.stdout.write(`${line}\n`),
+      });
     },
   });
   try {

@@ -197,6 +197,8 @@ describe('the start command line', () => {
       async start(f) {
         flags = f;
       },
+      certs: async () => {},
+      cluster: async () => {},
     });
     await program.parseAsync(['node', 'multiraft', 'start', ...argv]);
     return flags!;
@@ -208,6 +210,7 @@ describe('the start command line', () => {
       ...['--partitions', '8', '--replication', '2', '--listen', '0.0.0.0'],
       ...['--api-port', '1', '--peer-port', '2', '--http-port', '3', '--advertise', 'b'],
       ...['--tls-cert', 'c', '--tls-key', 'k', '--tls-ca', 'ca', '--log-level', 'warn'],
+      ...['--api-tls-cert', 'ac', '--api-tls-key', 'ak', '--api-tls-ca', 'aca'],
       ...['--config', 'f.json'],
     ]);
     expect(flags).toEqual({
@@ -224,6 +227,9 @@ describe('the start command line', () => {
       tlsCert: 'c',
       tlsKey: 'k',
       tlsCa: 'ca',
+      apiTlsCert: 'ac',
+      apiTlsKey: 'ak',
+      apiTlsCa: 'aca',
       logLevel: 'warn',
       config: 'f.json',
     });
@@ -231,7 +237,11 @@ describe('the start command line', () => {
   });
 
   test('an unknown flag is a usage error (main maps it to exit 2)', async () => {
-    const program = buildProgram({ start: async () => {} });
+    const program = buildProgram({
+      start: async () => {},
+      certs: async () => {},
+      cluster: async () => {},
+    });
     program.commands[0]!.configureOutput({ writeErr: () => {} });
     await expect(
       program.parseAsync(['node', 'multiraft', 'start', '--nodes', '3']),

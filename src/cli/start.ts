@@ -74,7 +74,9 @@ async function run(
   const { nodeId, partitions, replication, dataDir, listenHost } = config;
   const peers = formatPeers(config.members);
   const tls = config.tls !== undefined;
-  logger.info({ nodeId, peers, partitions, replication, dataDir, listenHost, tls }, 'starting');
+  const apiTls = config.apiTls !== undefined;
+  const settings = { nodeId, peers, partitions, replication, dataDir, listenHost, tls, apiTls };
+  logger.info(settings, 'starting');
   let node: RunningNode;
   try {
     node = await deps.startNode(config, logger);

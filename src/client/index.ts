@@ -12,6 +12,7 @@ export {
   type PartitionClientOptions,
 } from './partition-client.js';
 export {
+  type ClientTlsOptions,
   type ConnectionLost,
   PartitionConnection,
   type PartitionConnectionLimits,

@@ -19,6 +19,7 @@ import {
 } from '../session/index.js';
 import { CallGaveUpError, ClientClosedError, ClientError } from './errors.js';
 import {
+  type ClientTlsOptions,
   type ConnectionLost,
   PartitionConnection,
   type PartitionConnectionLimits,
@@ -38,6 +39,8 @@ export interface PartitionClientOptions {
   /** Back-off jitter; default seeded from the OS. */
   readonly random?: Prng;
   readonly connection?: Partial<PartitionConnectionLimits>;
+  /** Dial every node with TLS (docs/tls.md); default plain text. */
+  readonly tls?: ClientTlsOptions;
   /**
    * Mark every call `forward`: a node that does not lead the partition forwards it to the leader
    * instead of answering NOT_LEADER (for a client that reaches only some of the nodes).
@@ -65,6 +68,7 @@ export class PartitionClient implements CallHost, AsyncDisposable {
   readonly #callTimeoutMs: number;
   readonly #connectionLimits: Partial<PartitionConnectionLimits> | undefined;
   readonly #forward: boolean;
+  readonly #tls: ClientTlsOptions | undefined;
   readonly #addresses = new Map<NodeId, string>();
   #nodes: NodeId[] = [];
   readonly #connections = new Map<NodeId, PartitionConnection>();
@@ -87,6 +91,7 @@ export class PartitionClient implements CallHost, AsyncDisposable {
     this.#callTimeoutMs = options.callTimeoutMs ?? 10_000;
     this.#connectionLimits = options.connection;
     this.#forward = options.forward === true;
+    this.#tls = options.tls;
   }
 
   // CallHost
@@ -278,6 +283,7 @@ export class PartitionClient implements CallHost, AsyncDisposable {
         if (!this.#addresses.has(leader)) this.#addNode(leader, leaderAddress);
       },
       limits: this.#connectionLimits,
+      tls: this.#tls,
     });
     this.#connections.set(node, connection);
     return connection;

@@ -4,6 +4,7 @@
 // stream breaks the owner hears of it once, and the next send opens a new stream.
 // Invariant: #unsent holds exactly the calls and cancels not yet handed to the stream's writer.
 
+import type { SecureClientSessionOptions } from 'node:http2';
 import { setImmediate } from 'node:timers';
 import { create } from '@bufbuild/protobuf';
 import { type Client, createClient } from '@connectrpc/connect';
@@ -46,6 +47,17 @@ export const partitionConnectionLimitsDefault: PartitionConnectionLimits = {
   closeGraceMs: 1_000,
 };
 
+/**
+ * TLS to a node's API port (docs/tls.md). The node's certificate must chain to `ca` (default the
+ * system's roots) and name the host dialed; `cert` and `key` are presented to a node that asks for
+ * a client certificate.
+ */
+export interface ClientTlsOptions {
+  readonly ca?: string | Buffer | readonly (string | Buffer)[];
+  readonly cert?: string | Buffer;
+  readonly key?: string | Buffer;
+}
+
 /** How a stream ended, reported once per stream. */
 export interface ConnectionLost {
   readonly error: ConnectionLostError;
@@ -54,8 +66,10 @@ export interface ConnectionLost {
 }
 
 export interface PartitionConnectionOptions {
-  /** `host:port`, or a URL such as `http://host:port`. */
+  /** `host:port`, or a URL such as `http://host:port` or `https://host:port`. */
   readonly address: string;
+  /** Dial `host:port` with TLS (an `https://` address uses TLS with the system's roots). */
+  readonly tls?: ClientTlsOptions;
   readonly onReply: (reply: CallReply) => void;
   /** The stream broke or the node ended it; every call sent on it is over on the node. */
   readonly onLost: (lost: ConnectionLost) => void;
@@ -98,10 +112,19 @@ export class PartitionConnection implements AsyncDisposable {
       assert(Number.isSafeInteger(value) && value > 0, `limit ${name} must be positive: ${value}`);
     }
     this.address = options.address;
-    const baseUrl = options.address.includes('://') ? options.address : `http://${options.address}`;
-    this.#sessions = new Http2SessionManager(baseUrl, {
-      pingIntervalMs: this.#limits.pingIntervalMs,
-    });
+    const scheme = options.tls === undefined ? 'http' : 'https';
+    const baseUrl = options.address.includes('://')
+      ? options.address
+      : `${scheme}://${options.address}`;
+    assert(
+      options.tls === undefined || baseUrl.startsWith('https://'),
+      `TLS options given for a plain-text address: ${options.address}`,
+    );
+    this.#sessions = new Http2SessionManager(
+      baseUrl,
+      { pingIntervalMs: this.#limits.pingIntervalMs },
+      options.tls === undefined ? undefined : secureOptions(options.tls),
+    );
     const transport = createGrpcTransport({
       baseUrl,
       sessionManager: this.#sessions,
@@ -313,6 +336,12 @@ function serviceResult(output: QueryOutput): ServiceResult {
     message: output.message,
     ...(output.current.length > 0 ? { current: output.current } : {}),
   };
+}
+
+/** node:tls options (an absent `ca` keeps Node's default roots). */
+function secureOptions({ ca, cert, key }: ClientTlsOptions): SecureClientSessionOptions {
+  const list = ca === undefined || typeof ca === 'string' || Buffer.isBuffer(ca) ? ca : [...ca];
+  return { ca: list, cert, key };
 }
 
 /** An estimate of a call's payload size, for cutting frames. */

@@ -44,6 +44,7 @@ describe('defaults', () => {
       httpPort: 5680,
       advertise: '127.0.0.1',
       tls: undefined,
+      apiTls: undefined,
       logLevel: 'info',
       snapshotEntries: 10_000,
       snapshotRetainEntries: 1_000,
@@ -268,4 +269,47 @@ describe('loadConfig reads the JSON file named by --config or MULTIRAFT_CONFIG',
       });
     },
   );
+});
+
+describe('TLS of the API port', () => {
+  test('certificate and key; the client CA is optional; paths resolve against cwd', () => {
+    expect(resolve({ apiTlsCert: 'a.crt', apiTlsKey: 'a.key' }).apiTls).toEqual({
+      certFile: '/srv/multiraft/a.crt',
+      keyFile: '/srv/multiraft/a.key',
+      caFile: undefined,
+    });
+    const env = { MULTIRAFT_API_TLS_CA: '/etc/ca.crt' };
+    expect(resolve({ apiTlsCert: 'a.crt', apiTlsKey: 'a.key' }, env).apiTls?.caFile).toBe(
+      '/etc/ca.crt',
+    );
+  });
+
+  test.each([
+    [{ apiTlsCert: 'a.crt' }, 'apiTlsKey', 'only --api-tls-cert'],
+    [{ apiTlsKey: 'a.key' }, 'apiTlsCert', 'only --api-tls-key'],
+    [{ apiTlsCa: 'ca.crt' }, 'apiTlsCert', 'only --api-tls-ca'],
+  ])('%j alone is a ConfigError', (flags, key, source) => {
+    expect(configError(() => resolve(flags))).toMatchObject({ key, source });
+  });
+
+  describe('loadConfig reads and checks the files', () => {
+    let dir: string;
+    beforeAll(async () => {
+      dir = await mkdtemp(join(tmpdir(), 'multiraft-tls-config-'));
+      await writeFile(join(dir, 'text.crt'), 'not a certificate');
+      await writeFile(join(dir, 'garbage.crt'), '-----BEGIN CERTIFICATE-----\nAAAA\n');
+    });
+    afterAll(() => rm(dir, { recursive: true, force: true }));
+
+    test.each([
+      [{ apiTlsCert: 'missing.crt', apiTlsKey: 'text.crt' }, 'apiTlsCert', 'cannot read'],
+      [{ apiTlsCert: 'text.crt', apiTlsKey: 'text.crt' }, 'apiTlsCert', 'not a PEM file'],
+      [{ apiTlsCert: 'garbage.crt', apiTlsKey: 'garbage.crt' }, 'apiTlsCert', 'unusable'],
+      [{ tlsCert: 'garbage.crt', tlsKey: 'garbage.crt', tlsCa: 'x.crt' }, 'tlsCa', 'cannot read'],
+    ])('%j is a ConfigError', async (flags, key, why) => {
+      const loading = loadConfig({ flags, env: {}, cwd: dir });
+      await expect(loading).rejects.toMatchObject({ name: 'ConfigError', key });
+      await expect(loading).rejects.toThrow(why);
+    });
+  });
 });

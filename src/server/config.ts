@@ -1,13 +1,15 @@
 // The configuration of one node (DESIGN §7) and its resolution from four sources, highest first:
 // command-line flags, environment variables (`MULTIRAFT_*`), a JSON config file (`--config`, the
 // same keys in camelCase) and defaults. `resolveConfig` is pure apart from resolving paths against
-// `cwd`; `loadConfig` reads the file. Every bad value is a `ConfigError` naming the key and source.
+// `cwd`; `loadConfig` reads the file and checks the TLS files. Every bad value is a `ConfigError`
+// naming the key and source.
 
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { type NodeId, nodeId as toNodeId } from '../common/index.js';
 import { ConfigError } from './config-error.js';
 import { type MemberSpec, nodeIdMax, parsePeers } from './peers.js';
+import { readTlsMaterial } from './tls-material.js';
 
 export { ConfigError } from './config-error.js';
 export { formatHostPort, formatPeers, type MemberSpec, parsePeers } from './peers.js';
@@ -20,6 +22,16 @@ export interface TlsFiles {
   readonly certFile: string;
   readonly keyFile: string;
   readonly caFile: string;
+}
+
+/**
+ * Certificate files of the API port (TLS for clients, docs/tls.md): certificate and key together.
+ * With `caFile`, clients must present a certificate that CA signed (mutual TLS for clients).
+ */
+export interface ApiTlsFiles {
+  readonly certFile: string;
+  readonly keyFile: string;
+  readonly caFile: string | undefined;
 }
 
 export interface NodeConfig {
@@ -41,6 +53,8 @@ export interface NodeConfig {
   /** Host the other nodes and clients use to reach this node. */
   readonly advertise: string;
   readonly tls: TlsFiles | undefined;
+  /** TLS on the API port; undefined serves plain text. */
+  readonly apiTls: ApiTlsFiles | undefined;
   readonly logLevel: LogLevel;
   /** A partition snapshots after this many applied entries since its last snapshot. */
   readonly snapshotEntries: number;
@@ -115,6 +129,24 @@ export const configOptions = [
   { key: 'tlsKey', flag: '--tls-key <file>', env: 'MULTIRAFT_TLS_KEY', help: 'PEM private key' },
   { key: 'tlsCa', flag: '--tls-ca <file>', env: 'MULTIRAFT_TLS_CA', help: 'PEM CA of the cluster' },
   {
+    key: 'apiTlsCert',
+    flag: '--api-tls-cert <file>',
+    env: 'MULTIRAFT_API_TLS_CERT',
+    help: 'PEM certificate of the API port (serves TLS)',
+  },
+  {
+    key: 'apiTlsKey',
+    flag: '--api-tls-key <file>',
+    env: 'MULTIRAFT_API_TLS_KEY',
+    help: 'PEM private key of the API port',
+  },
+  {
+    key: 'apiTlsCa',
+    flag: '--api-tls-ca <file>',
+    env: 'MULTIRAFT_API_TLS_CA',
+    help: 'PEM CA of client certificates: clients must present one',
+  },
+  {
     key: 'snapshotEntries',
     flag: '--snapshot-entries <n>',
     env: 'MULTIRAFT_SNAPSHOT_ENTRIES',
@@ -187,6 +219,7 @@ export function resolveConfig(sources: ConfigSources): NodeConfig {
     integer('replication', get('replication'), 1, nodes) ?? Math.min(replicationDefaultMax, nodes);
   const dataDir = resolve(cwd, text('dataDir', get('dataDir')) ?? dataDirDefault);
   const tls = resolveTls(get, cwd);
+  const apiTls = resolveApiTls(get, cwd);
   const snapshotEntries =
     integer('snapshotEntries', get('snapshotEntries'), 1, 2 ** 31) ?? snapshotEntriesDefault;
   const snapshotRetainEntries =
@@ -205,6 +238,7 @@ export function resolveConfig(sources: ConfigSources): NodeConfig {
     listenHost,
     httpPort,
     tls,
+    apiTls,
     logLevel,
     snapshotEntries,
     snapshotRetainEntries,
@@ -213,10 +247,21 @@ export function resolveConfig(sources: ConfigSources): NodeConfig {
   };
 }
 
-/** Reads the config file named by `--config` or `MULTIRAFT_CONFIG`, if any, then resolves. */
-export async function loadConfig(
-  sources: Omit<ConfigSources, 'file' | 'filePath'> & { readonly configPath?: string | undefined },
-): Promise<NodeConfig> {
+type LoadSources = Omit<ConfigSources, 'file' | 'filePath'> & {
+  readonly configPath?: string | undefined;
+};
+
+/**
+ * Reads the config file named by `--config` or `MULTIRAFT_CONFIG`, if any, then resolves; and
+ * reads the TLS files it names, so that a bad one is a ConfigError at start too.
+ */
+export async function loadConfig(sources: LoadSources): Promise<NodeConfig> {
+  const config = await resolveWithFile(sources);
+  await readTlsMaterial(config);
+  return config;
+}
+
+async function resolveWithFile(sources: LoadSources): Promise<NodeConfig> {
   const fromEnv = sources.env[configFileEnv];
   const path = sources.configPath ?? (fromEnv === '' ? undefined : fromEnv);
   if (path === undefined) return resolveConfig(sources);
@@ -348,6 +393,28 @@ function resolveTls(get: Get, cwd: string): TlsFiles | undefined {
     throw new ConfigError(missing[0]!, `only ${given.join(', ')}`, why);
   }
   return { certFile: resolve(cwd, cert), keyFile: resolve(cwd, key), caFile: resolve(cwd, ca) };
+}
+
+function resolveApiTls(get: Get, cwd: string): ApiTlsFiles | undefined {
+  const cert = text('apiTlsCert', get('apiTlsCert'));
+  const key = text('apiTlsKey', get('apiTlsKey'));
+  const ca = text('apiTlsCa', get('apiTlsCa'));
+  if (cert === undefined && key === undefined && ca === undefined) return undefined;
+  if (cert === undefined || key === undefined) {
+    const [missing, given] =
+      cert === undefined ? ['apiTlsCert', 'apiTlsKey'] : ['apiTlsKey', 'apiTlsCert'];
+    const source = get(given as ConfigKey)?.source ?? get('apiTlsCa')!.source;
+    throw new ConfigError(
+      missing,
+      `only ${source}`,
+      'API TLS needs apiTlsCert and apiTlsKey together',
+    );
+  }
+  return {
+    certFile: resolve(cwd, cert),
+    keyFile: resolve(cwd, key),
+    caFile: ca === undefined ? undefined : resolve(cwd, ca),
+  };
 }
 
 function integer(key: ConfigKey, raw: Raw | undefined, min: number, max: number) {

@@ -3,7 +3,7 @@
 // to the original caller. One hop only: forwarded calls are sent unmarked, so a leader that moved
 // meanwhile answers NOT_LEADER, which the caller sees (with the new leader's address) and retries.
 
-import { PartitionConnection } from '../client/index.js';
+import { type ClientTlsOptions, PartitionConnection } from '../client/index.js';
 import { logIndex, type NodeId, type PartitionId } from '../common/index.js';
 import type { PartitionInput } from '../gen/atomix/multiraft/v1/fsm_pb.js';
 import type { QueryInput } from '../gen/multiraft/v1/output_pb.js';
@@ -35,13 +35,16 @@ interface Link {
 export class Forwarder {
   readonly #self: NodeId;
   readonly #addresses: ReadonlyMap<NodeId, string>;
+  readonly #tls: ClientTlsOptions | undefined;
   readonly #links = new Map<NodeId, Link>();
   #nextCallId = 1;
   #closed = false;
 
-  constructor(self: NodeId, apiAddresses: ReadonlyMap<NodeId, string>) {
+  /** `tls`: how to dial the other nodes' API ports when they serve TLS. */
+  constructor(self: NodeId, apiAddresses: ReadonlyMap<NodeId, string>, tls?: ClientTlsOptions) {
     this.#self = self;
     this.#addresses = apiAddresses;
+    this.#tls = tls;
   }
 
   /** A caller that forwards the command to the leader when the local node is not it. */
@@ -116,6 +119,7 @@ export class Forwarder {
     const calls: Link['calls'] = new Map();
     const connection = new PartitionConnection({
       address: this.#addresses.get(leader)!,
+      tls: this.#tls,
       onReply: (reply) => this.#reply(leader, calls, reply),
       onLost: ({ error, unsent }) => {
         const notSent = new Set(unsent);

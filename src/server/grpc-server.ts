@@ -1,7 +1,14 @@
-// A plain-text HTTP/2 server for connect-es routes (gRPC, gRPC-web, Connect), with a shutdown
-// that ends long-lived streams instead of waiting for them forever.
+// An HTTP/2 server for connect-es routes (gRPC, gRPC-web, Connect), plain text or TLS (ALPN h2
+// only: gRPC needs HTTP/2), with a shutdown that ends long-lived streams instead of waiting for
+// them forever.
 
-import { createServer, type Http2ServerRequest, type ServerHttp2Session } from 'node:http2';
+import {
+  createSecureServer,
+  createServer,
+  type Http2ServerRequest,
+  type Http2ServerResponse,
+  type ServerHttp2Session,
+} from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import { Code, ConnectError, type ConnectRouter } from '@connectrpc/connect';
 import { connectNodeAdapter } from '@connectrpc/connect-node';
@@ -13,6 +20,8 @@ export interface GrpcServerOptions {
   /** 0 picks a free port. */
   readonly port: number;
   readonly routes: (router: ConnectRouter) => void;
+  /** Serve TLS with this PEM certificate and key; with `ca`, clients must present a certificate it signed. */
+  readonly tls?: { readonly cert: string; readonly key: string; readonly ca?: string | undefined };
   /** How long `close()` lets sessions finish before destroying them. Default 1000 ms. */
   readonly closeGraceMs?: number;
 }
@@ -30,9 +39,21 @@ export async function listenGrpc(options: GrpcServerOptions): Promise<GrpcServer
   const graceMs = options.closeGraceMs ?? 1_000;
   const shutdown = new AbortController();
   const handler = connectNodeAdapter({ routes: options.routes, shutdownSignal: shutdown.signal });
-  const server = createServer((req: Http2ServerRequest, res) =>
-    withEarlyHeaders(res, () => handler(req, res)),
-  );
+  const serve = (req: Http2ServerRequest, res: Http2ServerResponse) =>
+    withEarlyHeaders(res, () => handler(req, res));
+  const tls = options.tls;
+  const server =
+    tls === undefined
+      ? createServer(serve)
+      : createSecureServer(
+          {
+            cert: tls.cert,
+            key: tls.key,
+            ...(tls.ca === undefined ? {} : { ca: tls.ca, requestCert: true }),
+            rejectUnauthorized: true,
+          },
+          serve,
+        );
   const sessions = new Set<ServerHttp2Session>();
   server.on('session', (session) => {
     sessions.add(session);

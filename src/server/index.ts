@@ -7,6 +7,8 @@ export {
   unknownPartition,
 } from './call-error.js';
 export {
+  type ApiTlsFiles,
+  apiPortDefault,
   ConfigError,
   type ConfigSources,
   configFileEnv,
@@ -33,3 +35,4 @@ export {
   type PartitionServiceLimits,
   partitionServiceLimitsDefault,
 } from './partition-service.js';
+export { apiDialTls, type NodeTlsMaterial, readTlsMaterial } from './tls-material.js';

@@ -3,7 +3,6 @@
 // Started and stopped as a whole; the CLI adds the HTTP endpoints and the signal handling.
 
 import { randomInt } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { PartitionClient } from '../client/partition-client.js';
@@ -12,13 +11,14 @@ import { defaultServiceLimits } from '../fsm/index.js';
 import { Host, placePartitions, systemClock } from '../host/index.js';
 import { primitiveTypes } from '../primitives/index.js';
 import { NodeFileSystem, Wal } from '../storage/index.js';
-import { TcpTransport, type TransportTlsOptions } from '../transport/index.js';
+import { TcpTransport } from '../transport/index.js';
 import { AtomicValueService } from './atomic-value-service.js';
 import type { NodeConfig } from './config.js';
 import { formatHostPort } from './config.js';
 import { Forwarder } from './forwarder.js';
 import { listenGrpc } from './grpc-server.js';
 import { PartitionService } from './partition-service.js';
+import { apiDialTls, readTlsMaterial } from './tls-material.js';
 
 export interface RunningNode {
   /** Addresses actually bound, host:port (a port asked as 0 is resolved). */
@@ -38,6 +38,7 @@ export async function startNode(config: NodeConfig, logger: Logger): Promise<Run
     config.partitions,
     config.replication,
   );
+  const tls = await readTlsMaterial(config);
   const wal = await Wal.open({
     fs: new NodeFileSystem(),
     dir: join(config.dataDir, 'wal'),
@@ -56,7 +57,7 @@ export async function startNode(config: NodeConfig, logger: Logger): Promise<Run
       peers: members
         .filter((m) => m.id !== config.nodeId)
         .map((m) => [m.id, { host: m.host, port: m.peerPort }] as const),
-      tls: config.tls === undefined ? undefined : await readTls(config.tls),
+      tls: tls.peer,
       logger: logger.child({ component: 'transport' }),
     });
     closers.push(() => transport.close());
@@ -82,7 +83,8 @@ export async function startNode(config: NodeConfig, logger: Logger): Promise<Run
     host.start();
     closers.push(() => host.close());
     const apiAddress = new Map(members.map((m) => [m.id, formatHostPort(m.host, m.apiPort)]));
-    const forwarder = new Forwarder(config.nodeId, apiAddress);
+    const dialTls = apiDialTls(tls);
+    const forwarder = new Forwarder(config.nodeId, apiAddress, dialTls);
     closers.push(() => forwarder.close());
     const service = new PartitionService({
       propose: (partition, input, caller, forward) =>
@@ -96,7 +98,10 @@ export async function startNode(config: NodeConfig, logger: Logger): Promise<Run
       apiAddressOf: (node) => apiAddress.get(node),
     });
     // The AtomicValue gateway reaches the leaders (this node included) over the partition protocol.
-    const gatewayClient = new PartitionClient({ nodes: apiAddress });
+    const gatewayClient = new PartitionClient({
+      nodes: apiAddress,
+      ...(dialTls === undefined ? {} : { tls: dialTls }),
+    });
     closers.push(() => gatewayClient.close());
     const atomicValue = new AtomicValueService({
       client: gatewayClient,
@@ -111,6 +116,7 @@ export async function startNode(config: NodeConfig, logger: Logger): Promise<Run
         service.register(router);
         atomicValue.register(router);
       },
+      tls: tls.api,
     });
     closers.push(async () => {
       // The gateway's sessions close while the partition protocol still answers.
@@ -140,11 +146,4 @@ function clusterIdOf(config: NodeConfig): string {
   // The value limit decides what the state machines accept: nodes must agree on it.
   const shape = `${config.partitions}x${config.replication}:v${config.valueBytesMax}`;
   return `multiraft:${shape}:${members}`;
-}
-
-async function readTls(files: NonNullable<NodeConfig['tls']>): Promise<TransportTlsOptions> {
-  const [cert, key, ca] = await Promise.all(
-    [files.certFile, files.keyFile, files.caFile].map((f) => readFile(f)),
-  );
-  return { cert: cert!, key: key!, ca: ca! };
 }

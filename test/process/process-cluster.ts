@@ -4,9 +4,9 @@
 
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePorts } from '../../src/cli/free-ports.js';
 import { type NodeId, nodeId } from '../../src/common/index.js';
 
 const root = new URL('../../', import.meta.url).pathname;
@@ -17,6 +17,8 @@ export interface ProcessClusterOptions {
   readonly replication?: number;
   /** Extra flags for every node. */
   readonly flags?: readonly string[];
+  /** Extra flags for one node (after `flags`). */
+  readonly nodeFlags?: (id: NodeId) => readonly string[];
   /** Run the sources through tsx (tests, default) or the build in dist/ (benchmarks). */
   readonly entry?: 'source' | 'build';
   /** Node.js options for every node process (a benchmark's --cpu-prof, say). */
@@ -34,23 +36,7 @@ interface NodeProcess {
   output: string[];
 }
 
-/** Ports nobody listens on right now (the OS hands out distinct ones while they are held). */
-export async function freePorts(count: number): Promise<number[]> {
-  const servers = await Promise.all(
-    Array.from(
-      { length: count },
-      () =>
-        new Promise<ReturnType<typeof createServer>>((resolve, reject) => {
-          const server = createServer();
-          server.once('error', reject);
-          server.listen(0, '127.0.0.1', () => resolve(server));
-        }),
-    ),
-  );
-  const ports = servers.map((s) => (s.address() as { port: number }).port);
-  await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
-  return ports;
-}
+export { freePorts } from '../../src/cli/free-ports.js';
 
 export class ProcessCluster {
   readonly #o: ProcessClusterOptions;
@@ -130,6 +116,7 @@ export class ProcessCluster {
       `--replication=${this.#o.replication ?? Math.min(3, this.#nodes.size)}`,
       '--log-level=info',
       ...(this.#o.flags ?? []),
+      ...(this.#o.nodeFlags?.(id) ?? []),
     ];
     const child = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
     n.child = child;
