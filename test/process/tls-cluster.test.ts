@@ -17,6 +17,7 @@ import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
 import { PartitionClient } from '../../src/client/partition-client.js';
 import type { ClientTlsOptions } from '../../src/client/partition-connection.js';
 import { type NodeId, nodeId, partitionId } from '../../src/common/index.js';
+import { GenericClient, type GenericValue } from './generic-client.js';
 import { ProcessCluster } from './process-cluster.js';
 import { ValueSession } from './value-session.js';
 
@@ -187,6 +188,18 @@ describe('multiraft cluster --nodes 3 with TLS', () => {
     await expect(call(grpc.credentials.createInsecure())).rejects.toMatchObject(unavailable);
     const rogue = Buffer.from(read('rogue/ca.crt'));
     await expect(call(grpc.credentials.createSsl(rogue))).rejects.toMatchObject(unavailable);
+  });
+
+  test('a generic gRPC client with the CA sets and gets an AtomicValue through every node', async () => {
+    const ca = Buffer.from(read('certs/ca.crt'));
+    for (const entry of nodes) {
+      const c = new GenericClient(entry.api, grpc.credentials.createSsl(ca));
+      const name = `generic-tls-${entry.id}`;
+      await c.unary('Set', { name, value: Buffer.from('secret') });
+      const got = await c.unary<{ value: GenericValue }>('Get', { name });
+      expect(got.value.value.toString()).toBe('secret');
+      c.close();
+    }
   });
 
   test('a node whose key does not match its certificate: a config error, exit 2', async () => {
