@@ -172,7 +172,7 @@ export class AtomicValueService {
     const nameBytes = encoder.encode(req.name).length;
     if (nameBytes === 0 || nameBytes > this.#limits.nameBytesMax) {
       throw new ConnectError(
-        `name must be 1 to ${this.#limits.nameBytesMax} bytes, not ${nameBytes}`,
+        `name must be 1 to ${this.#limits.nameBytesMax} bytes (got ${nameBytes})`,
         Code.InvalidArgument,
       );
     }
@@ -232,7 +232,7 @@ export class AtomicValueService {
     return new Promise((resolve, reject) => {
       const onAbort = () => {
         call.cancel();
-        reject(new ConnectError('cancelled; the change may have happened', Code.Canceled));
+        reject(new ConnectError('cancelled (the change may have happened)', Code.Canceled));
       };
       const call = this.#sessions.command(target.partition, target.primitive, payload, deadline, {
         output: (out: CommandOutput) => {
@@ -403,13 +403,31 @@ const fromPayload = (payload: Uint8Array) => fromBinary(AtomicValueOutputSchema,
 /** The primitive's output of an OK answer; any other status becomes the documented error. */
 function decodeOutput(result: ServiceResult) {
   if (result.status === Status.OK) return fromPayload(result.payload);
-  const { status, message, current } = result;
-  const error = new ConnectError(message || Status[status] || 'failed', codeOfStatus(status));
+  const { status, current } = result;
+  const error = new ConnectError(messageOf(result), codeOfStatus(status));
   if ((status === Status.CONFLICT || status === Status.ALREADY_EXISTS) && current?.length) {
     const value = plainValueOf(fromBinary(StateValueSchema, current));
     if (value !== undefined) error.details.push({ desc: ValueSchema, value });
   }
   throw error;
+}
+
+/**
+ * The message of a failed result. The common answers get fixed wording: grpc-js leaves the
+ * percent-encoding connect-es gives reserved characters (',', '/', ':') in place, so state
+ * machine texts such as "version is 5, not 1" would reach such clients garbled.
+ */
+function messageOf(result: Exclude<ServiceResult, { status: Status.OK }>): string {
+  switch (result.status) {
+    case Status.NOT_FOUND:
+      return 'no value';
+    case Status.CONFLICT:
+      return 'version conflict (the current value is in the details)';
+    case Status.ALREADY_EXISTS:
+      return 'a value exists (it is in the details)';
+    default:
+      return result.message || Status[result.status] || 'failed';
+  }
 }
 
 /** A command's answer as a result of its primitive. */
@@ -483,18 +501,18 @@ function errorOfFailure(failure: SessionCallFailure): ConnectError {
   if (!failure.mayHaveApplied) {
     return failure.code === 'RESOURCE_EXHAUSTED'
       ? new ConnectError('too many calls in flight on this node', Code.ResourceExhausted)
-      : new ConnectError('no leader answered; nothing happened', Code.Unavailable);
+      : new ConnectError('no leader answered and nothing happened', Code.Unavailable);
   }
   switch (failure.code) {
     case 'DEADLINE_EXCEEDED':
       return new ConnectError(
-        'no answer in time; the change may have happened',
+        'no answer in time (the change may have happened)',
         Code.DeadlineExceeded,
       );
     case 'SESSION_EXPIRED':
-      return new ConnectError('the node lost its session; the outcome is unknown', Code.Unknown);
+      return new ConnectError('the node lost its session and the outcome is unknown', Code.Unknown);
     default:
-      return new ConnectError('the node is shutting down; the outcome is unknown', Code.Unknown);
+      return new ConnectError('the node is shutting down and the outcome is unknown', Code.Unknown);
   }
 }
 
@@ -503,14 +521,14 @@ function streamErrorOf(failure: SessionCallFailure): ConnectError {
   switch (failure.code) {
     case 'SESSION_EXPIRED':
       return new ConnectError(
-        "the node's session expired and changes may have been missed: read again and resubscribe",
+        "the node's session expired and changes may have been missed (read again and resubscribe)",
         Code.Unavailable,
       );
     case 'RESOURCE_EXHAUSTED':
       return new ConnectError('too many calls in flight on this node', Code.ResourceExhausted);
     default:
       return new ConnectError(
-        'the subscription ended: read again and resubscribe',
+        'the subscription ended (read again and resubscribe)',
         Code.Unavailable,
       );
   }
