@@ -116,6 +116,9 @@ export class PartitionClient implements CallHost, AsyncDisposable {
     this.#calls.set(callId, call);
   }
   unregister(callId: number): void {
+    const call = this.#calls.get(callId);
+    // A call its owner abandoned is over without a reply or a give-up: forget it here too.
+    if (call?.over) this.#open.delete(call);
     this.#calls.delete(callId);
     const attempt = this.#attempts.get(callId);
     if (attempt === undefined) return;

@@ -154,6 +154,11 @@ export class AtomicValueService {
     return this.#sessions.openCount;
   }
 
+  /** Watch and Events streams open now. */
+  get streamCount(): number {
+    return this.#streams.size;
+  }
+
   register(router: ConnectRouter): void {
     router.service(AtomicValue, this.impl, { readMaxBytes: this.#limits.requestBytesMax });
   }
@@ -248,7 +253,8 @@ export class AtomicValueService {
           reject(errorOfFailure(failure));
         },
       });
-      ctx.signal.addEventListener('abort', onAbort, { once: true });
+      if (ctx.signal.aborted) onAbort();
+      else ctx.signal.addEventListener('abort', onAbort, { once: true });
     });
   }
 
@@ -325,7 +331,9 @@ export class AtomicValueService {
       },
       onGiveUp: () => channel.end(new ConnectError('the watch gave up', Code.Unavailable)),
     });
-    ctx.signal.addEventListener('abort', () => stop(), { once: true });
+    // The client may have gone while the primitive was being created.
+    if (ctx.signal.aborted) stop();
+    else ctx.signal.addEventListener('abort', () => stop(), { once: true });
     try {
       yield* channel;
     } finally {
@@ -370,7 +378,12 @@ export class AtomicValueService {
       channel.end(new ConnectError('the node is shutting down', Code.Unavailable));
     };
     this.#streams.add(onClose);
-    ctx.signal.addEventListener('abort', () => stream.cancel(), { once: true });
+    const cancel = () => {
+      stream.cancel();
+      channel.end();
+    };
+    if (ctx.signal.aborted) cancel();
+    else ctx.signal.addEventListener('abort', cancel, { once: true });
     try {
       yield* channel;
     } finally {

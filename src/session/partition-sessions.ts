@@ -322,6 +322,8 @@ export class PartitionSessions {
     this.#stopped = true;
     for (const p of this.#partitions.values()) {
       p.session?.close();
+      p.session = undefined;
+      p.phase = 'closed';
       p.keepAlive?.abandon();
       const calls = [...p.calls];
       p.calls.clear();
