@@ -5,7 +5,7 @@
 // leader however often the node retries it. Reads and watches are linearizable queries and need
 // no session. Every answer maps to the status codes the .proto documents.
 
-import { create, fromBinary, type MessageInitShape, toBinary } from '@bufbuild/protobuf';
+import { create, type MessageInitShape } from '@bufbuild/protobuf';
 import { type Duration, DurationSchema } from '@bufbuild/protobuf/wkt';
 import {
   Code,
@@ -14,16 +14,23 @@ import {
   type HandlerContext,
   type ServiceImpl,
 } from '@connectrpc/connect';
+import {
+  type AtomicValueAnswer,
+  type AtomicValueInput,
+  answerOf,
+  atomicValuePayload,
+  eventsPayload,
+  getPayload,
+  resultOfCommand,
+  watchPayload,
+} from '../client/atomic-value-wire.js';
 import { CallGaveUpError } from '../client/errors.js';
 import type { PartitionClient } from '../client/partition-client.js';
 import { assert, BoundedChannel, type PartitionId, partitionOf } from '../common/index.js';
 import { defaultServiceLimits, type ServiceResult } from '../fsm/index.js';
-import {
-  AtomicValueInputSchema,
-  AtomicValueOutputSchema,
-  type Event as StateEvent,
-  type Value as StateValue,
-  ValueSchema as StateValueSchema,
+import type {
+  Event as StateEvent,
+  Value as StateValue,
 } from '../gen/atomix/multiraft/atomic/value/v1/fsm_pb.js';
 import {
   AtomicValue,
@@ -42,7 +49,6 @@ import {
   PartitionSessions,
   type PrimitiveName,
   type SessionCallFailure,
-  servicePayload,
 } from '../session/index.js';
 import { earlyHeaders } from './early-headers.js';
 
@@ -229,10 +235,10 @@ export class AtomicValueService {
   /** Runs a change on the node's session; resolves with the primitive's output when OK. */
   #command(
     target: Target,
-    input: MessageInitShape<typeof AtomicValueInputSchema>['input'],
+    input: AtomicValueInput,
     ctx: HandlerContext,
   ): Promise<ReturnType<typeof decodeOutput>> {
-    const payload = toBinary(AtomicValueInputSchema, create(AtomicValueInputSchema, { input }));
+    const payload = atomicValuePayload(input);
     const deadline = this.#client.timers.now + this.#deadlineMs(ctx);
     return new Promise((resolve, reject) => {
       const onAbort = () => {
@@ -243,7 +249,7 @@ export class AtomicValueService {
         output: (out: CommandOutput) => {
           ctx.signal.removeEventListener('abort', onAbort);
           try {
-            resolve(decodeOutput(resultOf(out)));
+            resolve(decodeOutput(resultOfCommand(out)));
           } catch (error) {
             reject(error);
           }
@@ -356,8 +362,8 @@ export class AtomicValueService {
     let subscribed = false;
     const stream = this.#sessions.stream(target.partition, target.primitive, eventsPayload, {
       output: (out) => {
-        const payload = servicePayload(out);
-        const output = payload && fromPayload(payload);
+        const answer = answerOf(resultOfCommand(out));
+        const output = answer.ok ? answer.output : undefined;
         if (output?.case !== 'events') return;
         const event = output.value.event;
         if (event === undefined) {
@@ -398,30 +404,13 @@ interface Target {
   readonly primitive: PrimitiveName;
 }
 
-const getPayload = toBinary(
-  AtomicValueInputSchema,
-  create(AtomicValueInputSchema, { input: { case: 'get', value: {} } }),
-);
-const watchPayload = toBinary(
-  AtomicValueInputSchema,
-  create(AtomicValueInputSchema, { input: { case: 'watch', value: {} } }),
-);
-const eventsPayload = toBinary(
-  AtomicValueInputSchema,
-  create(AtomicValueInputSchema, { input: { case: 'events', value: {} } }),
-);
-
-const fromPayload = (payload: Uint8Array) => fromBinary(AtomicValueOutputSchema, payload).output;
-
 /** The primitive's output of an OK answer; any other status becomes the documented error. */
 function decodeOutput(result: ServiceResult) {
-  if (result.status === Status.OK) return fromPayload(result.payload);
-  const { status, current } = result;
-  const error = new ConnectError(messageOf(result), codeOfStatus(status));
-  if ((status === Status.CONFLICT || status === Status.ALREADY_EXISTS) && current?.length) {
-    const value = plainValueOf(fromBinary(StateValueSchema, current));
-    if (value !== undefined) error.details.push({ desc: ValueSchema, value });
-  }
+  const answer = answerOf(result);
+  if (answer.ok) return answer.output;
+  const error = new ConnectError(messageOf(answer), codeOfStatus(answer.status));
+  const current = plainValueOf(answer.current);
+  if (current !== undefined) error.details.push({ desc: ValueSchema, value: current });
   throw error;
 }
 
@@ -430,7 +419,7 @@ function decodeOutput(result: ServiceResult) {
  * percent-encoding connect-es gives reserved characters (',', '/', ':') in place, so state
  * machine texts such as "version is 5, not 1" would reach such clients garbled.
  */
-function messageOf(result: Exclude<ServiceResult, { status: Status.OK }>): string {
+function messageOf(result: Extract<AtomicValueAnswer, { ok: false }>): string {
   switch (result.status) {
     case Status.NOT_FOUND:
       return 'no value';
@@ -441,18 +430,6 @@ function messageOf(result: Exclude<ServiceResult, { status: Status.OK }>): strin
     default:
       return result.message || Status[result.status] || 'failed';
   }
-}
-
-/** A command's answer as a result of its primitive. */
-function resultOf(out: CommandOutput): ServiceResult {
-  if (out.status !== Status.OK) {
-    return { status: out.status, message: out.message, current: out.current };
-  }
-  const payload = servicePayload(out);
-  if (payload === undefined) {
-    return { status: Status.INTERNAL, message: 'the answer carries no output' };
-  }
-  return { status: Status.OK, payload };
 }
 
 function plainValueOf(v: StateValue | undefined): Value | undefined {

@@ -1,0 +1,56 @@
+// The client side of the AtomicValue's payloads (DESIGN §4): inputs encoded for a command or query,
+// and answers decoded into the primitive's output or a failure carrying the current value. The
+// SDK and the server's gRPC gateway both speak it.
+
+import { create, fromBinary, type MessageInitShape, toBinary } from '@bufbuild/protobuf';
+import type { ServiceResult } from '../fsm/index.js';
+import {
+  AtomicValueInputSchema,
+  type AtomicValueOutput,
+  AtomicValueOutputSchema,
+  type Value,
+  ValueSchema,
+} from '../gen/atomix/multiraft/atomic/value/v1/fsm_pb.js';
+import { type CommandOutput, Status } from '../gen/multiraft/v1/output_pb.js';
+import { servicePayload } from '../session/index.js';
+
+export type AtomicValueInput = MessageInitShape<typeof AtomicValueInputSchema>['input'];
+
+export function atomicValuePayload(input: AtomicValueInput): Uint8Array {
+  return toBinary(AtomicValueInputSchema, create(AtomicValueInputSchema, { input }));
+}
+
+export const getPayload = atomicValuePayload({ case: 'get', value: {} });
+export const watchPayload = atomicValuePayload({ case: 'watch', value: {} });
+export const eventsPayload = atomicValuePayload({ case: 'events', value: {} });
+
+/** What the AtomicValue answered: its output, or a failed status with the current value. */
+export type AtomicValueAnswer =
+  | { readonly ok: true; readonly output: AtomicValueOutput['output'] }
+  | {
+      readonly ok: false;
+      readonly status: Exclude<Status, Status.OK>;
+      readonly message: string;
+      /** For CONFLICT and ALREADY_EXISTS: the value as it is. */
+      readonly current: Value | undefined;
+    };
+
+export function answerOf(result: ServiceResult): AtomicValueAnswer {
+  if (result.status === Status.OK) {
+    return { ok: true, output: fromBinary(AtomicValueOutputSchema, result.payload).output };
+  }
+  const current = result.current?.length ? fromBinary(ValueSchema, result.current) : undefined;
+  return { ok: false, status: result.status, message: result.message, current };
+}
+
+/** A command's answer as a result of its primitive. */
+export function resultOfCommand(out: CommandOutput): ServiceResult {
+  if (out.status !== Status.OK) {
+    return { status: out.status, message: out.message, current: out.current };
+  }
+  const payload = servicePayload(out);
+  if (payload === undefined) {
+    return { status: Status.INTERNAL, message: 'the answer carries no output' };
+  }
+  return { status: Status.OK, payload };
+}
