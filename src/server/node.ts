@@ -7,14 +7,21 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { Prng } from '../common/index.js';
+import { Health } from '../gen/grpc/health/v1/health_pb.js';
+import { Cluster } from '../gen/multiraft/v1/cluster_pb.js';
+import { Partition } from '../gen/multiraft/v1/partition_pb.js';
 import { Host, placePartitions, systemClock } from '../host/index.js';
 import { primitiveTypes } from '../primitives/index.js';
 import { NodeFileSystem, Wal } from '../storage/index.js';
 import { TcpTransport, type TransportTlsOptions } from '../transport/index.js';
+import { ClusterPeers, ClusterService } from './cluster-service.js';
 import type { NodeConfig } from './config.js';
 import { formatHostPort } from './config.js';
 import { Forwarder } from './forwarder.js';
 import { listenGrpc } from './grpc-server.js';
+import { HealthService } from './health-service.js';
+import type { HttpRoute } from './http.js';
+import { NodeMetrics } from './node-metrics.js';
 import { PartitionService } from './partition-service.js';
 
 export interface RunningNode {
@@ -24,6 +31,8 @@ export interface RunningNode {
   live(): boolean;
   /** Every local partition has a known leader. */
   ready(): boolean;
+  /** HTTP routes of the node beside the health checks (`/metrics`). */
+  readonly httpRoutes?: ReadonlyMap<string, HttpRoute>;
   /** Stops accepting, fails waiting callers, flushes and closes storage and sockets. */
   close(): Promise<void>;
 }
@@ -35,10 +44,12 @@ export async function startNode(config: NodeConfig, logger: Logger): Promise<Run
     config.partitions,
     config.replication,
   );
+  const metrics = new NodeMetrics();
   const wal = await Wal.open({
     fs: new NodeFileSystem(),
     dir: join(config.dataDir, 'wal'),
     catchUpMarginEntries: config.snapshotRetainEntries,
+    observer: metrics,
   });
   const closers: (() => Promise<void>)[] = [() => wal.close()];
   const closeAll = async () => {
@@ -68,6 +79,7 @@ export async function startNode(config: NodeConfig, logger: Logger): Promise<Run
       fsm: { types: primitiveTypes },
       limits: { snapshotEntries: config.snapshotEntries },
       logger: logger.child({ component: 'host' }),
+      observer: metrics,
       onFatal: (error) => {
         fatal = error;
         logger.fatal({ err: error }, 'storage failed; the node stops serving');
@@ -75,6 +87,7 @@ export async function startNode(config: NodeConfig, logger: Logger): Promise<Run
     });
     host.start();
     closers.push(() => host.close());
+    metrics.observe({ replicas: () => host.replicas(), transportStats: () => transport.stats() });
     const apiAddress = new Map(members.map((m) => [m.id, formatHostPort(m.host, m.apiPort)]));
     const forwarder = new Forwarder(config.nodeId, apiAddress);
     closers.push(() => forwarder.close());
@@ -89,21 +102,47 @@ export async function startNode(config: NodeConfig, logger: Logger): Promise<Run
         host.query(partition, input, forward ? forwarder.query(partition, input, caller) : caller),
       apiAddressOf: (node) => apiAddress.get(node),
     });
+    const peers = new ClusterPeers();
+    closers.push(async () => peers.close());
+    const peer = transport.address;
+    const cluster = new ClusterService(
+      {
+        nodeId: config.nodeId,
+        members: members.map((m) => ({
+          id: m.id,
+          apiAddress: apiAddress.get(m.id)!,
+          // This node's own port may have been asked as 0; the others are as configured.
+          peerAddress: formatHostPort(m.host, m.id === config.nodeId ? peer.port : m.peerPort),
+        })),
+        placement,
+        replicas: () => host.replicas(),
+      },
+      peers.ask,
+    );
+    const health = new HealthService({
+      services: [Partition.typeName, Cluster.typeName, Health.typeName],
+      serving: () => fatal === undefined && host.ready(),
+    });
     const grpc = await listenGrpc({
       host: config.listenHost,
       port: config.apiPort,
-      routes: (router) => service.register(router),
+      routes: (router) => {
+        service.register(router);
+        cluster.register(router);
+        health.register(router);
+      },
     });
     closers.push(async () => {
+      await health.close();
       service.close();
       await grpc.close();
     });
-    const peer = transport.address;
     let closing: Promise<void> | undefined;
     return {
       addresses: { api: grpc.address, peer: formatHostPort(peer.host, peer.port) },
       live: () => fatal === undefined,
       ready: () => fatal === undefined && host.ready(),
+      httpRoutes: new Map<string, HttpRoute>([['/metrics', () => metrics.scrape()]]),
       close: () => {
         closing ??= closeAll();
         return closing;
