@@ -92,6 +92,7 @@ async function run(
       live: () => node.live(),
       ready: () => node.ready(),
       logger,
+      routes: node.httpRoutes,
     });
   } catch (error) {
     logger.error({ err: error }, `http server failed to start: ${message(error)}`);

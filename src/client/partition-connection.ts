@@ -339,7 +339,7 @@ function serviceResult(output: QueryOutput): ServiceResult {
 }
 
 /** node:tls options (an absent `ca` keeps Node's default roots). */
-function secureOptions({ ca, cert, key }: ClientTlsOptions): SecureClientSessionOptions {
+export function secureOptions({ ca, cert, key }: ClientTlsOptions): SecureClientSessionOptions {
   const list = ca === undefined || typeof ca === 'string' || Buffer.isBuffer(ca) ? ca : [...ca];
   return { ca: list, cert, key };
 }

@@ -14,6 +14,7 @@ import {
 import type { PartitionInput } from '../gen/atomix/multiraft/v1/fsm_pb.js';
 import { type LogEntry, LogEntrySchema } from '../gen/multiraft/v1/log_pb.js';
 import { type QueryInput, Status } from '../gen/multiraft/v1/output_pb.js';
+import { CommandPhase } from '../gen/multiraft/v1/snapshot_pb.js';
 import { advanceTime } from './clock.js';
 import { applySessionInput } from './commands.js';
 import { type PartitionConfig, type PartitionConfigInput, resolveConfig } from './config.js';
@@ -64,6 +65,17 @@ export class PartitionStateMachine {
 
   get serviceCount(): number {
     return this.#state.services.size;
+  }
+
+  /** Session command streams running (a walk over every session's records: for metrics). */
+  get streamCount(): number {
+    let n = 0;
+    for (const session of this.#state.sessions.values()) {
+      for (const record of session.records.values()) {
+        if (record.phase === CommandPhase.RUNNING) n++;
+      }
+    }
+    return n;
   }
 
   /**

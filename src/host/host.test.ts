@@ -13,9 +13,48 @@ import {
 } from '../replica/testing/inputs.js';
 import { HostStoppedError, UnknownPartitionError } from './errors.js';
 import type { Host } from './host.js';
+import type { HostObserver } from './observer.js';
 import { HostCluster, proposeOn, queryOn, waitFor } from './testing/host-cluster.js';
 
 const p1 = partitionId(1);
+
+/** Counts what a host reports; a timing counts once its stop function runs. */
+class CountingObserver implements HostObserver {
+  readonly counts = {
+    proposals: 0,
+    answered: 0,
+    reads: 0,
+    applies: 0,
+    applied: 0,
+    taken: 0,
+    installed: 0,
+    sent: 0,
+  };
+  proposal() {
+    this.counts.proposals++;
+    return () => {
+      this.counts.answered++;
+    };
+  }
+  read() {
+    this.counts.reads++;
+  }
+  apply() {
+    this.counts.applies++;
+    return (entries: number) => {
+      this.counts.applied += entries;
+    };
+  }
+  snapshotTaken() {
+    this.counts.taken++;
+  }
+  snapshotInstalled() {
+    this.counts.installed++;
+  }
+  snapshotSent() {
+    this.counts.sent++;
+  }
+}
 let cluster: HostCluster | undefined;
 
 afterEach(async () => {
@@ -67,6 +106,28 @@ describe('Host', () => {
     expect(await getValue(c.host(nodeId(1)))).toBe('v2');
   });
 
+  test('the observer hears every proposal answered, reads and applied entries', async () => {
+    const observer = new CountingObserver();
+    const c = await newCluster({
+      nodes: 1,
+      partitions: 2,
+      replication: 1,
+      observer: () => observer,
+    });
+    const ids = await session(c);
+    for (let seq = 2; seq <= 4; seq++) await setValue(c, ids, seq);
+    await getValue(c.host(nodeId(1)));
+    // A refused proposal is answered too (unknown partition).
+    await expect(proposeOn(c.host(nodeId(1)), partitionId(9), openSession())).rejects.toThrow();
+    expect(observer.counts).toMatchObject({ proposals: 6, answered: 6, reads: 1 });
+    // Both partitions applied their leader's empty entry and tick; partition 1 the commands too.
+    const applied = c
+      .host(nodeId(1))
+      .status()
+      .reduce((n, s) => n + s.applied, 0);
+    expect(observer.counts.applied).toBe(applied);
+  });
+
   test('data survives a clean restart of every node', async () => {
     const c = await newCluster({ nodes: 3, partitions: 3, replication: 3 });
     const ids = await session(c);
@@ -103,12 +164,14 @@ describe('Host', () => {
   });
 
   test('a follower that fell behind the compacted log catches up through a snapshot', async () => {
+    const observers = new Map<number, CountingObserver>();
     const c = await newCluster({
       nodes: 3,
       partitions: 1,
       replication: 3,
       limits: { snapshotEntries: 10 },
       wal: { catchUpMarginEntries: 0 },
+      observer: (id) => observers.get(id) ?? observers.set(id, new CountingObserver()).get(id)!,
     });
     const ids = await session(c);
     const lagging = c.ids.find((id) => id !== c.leaderOf(p1)!.nodeId)!;
@@ -121,6 +184,10 @@ describe('Host', () => {
       'the lagging node catches up',
     );
     expect(c.logger(lagging).lines.some((l) => l.includes('installed snapshot'))).toBe(true);
+    // The observers heard it: the leader took and sent a snapshot, the lagging node installed it.
+    expect(observers.get(leader.nodeId)!.counts).toMatchObject({ sent: 1, answered: 41 });
+    expect(observers.get(leader.nodeId)!.counts.taken).toBeGreaterThanOrEqual(3);
+    expect(observers.get(lagging)!.counts).toMatchObject({ installed: 1, proposals: 0 });
     expect(c.host(lagging).stateSnapshot(p1)).toEqual(leader.stateSnapshot(p1));
     // The installed snapshot and the entries after it survive a restart of that node.
     await c.stop(lagging);

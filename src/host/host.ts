@@ -28,6 +28,7 @@ import {
 import type { PartitionLog, Wal } from '../storage/index.js';
 import type { Transport } from '../transport/index.js';
 import { HostStoppedError, StorageBusyError, UnknownPartitionError } from './errors.js';
+import type { HostObserver } from './observer.js';
 import {
   type HostClock,
   type HostLimits,
@@ -83,6 +84,7 @@ export class Host {
   readonly #log: HostLogger;
   readonly #onFatal: ((error: Error) => void) | undefined;
   readonly #onTurn: (() => void) | undefined;
+  readonly #observer: HostObserver | undefined;
   readonly #partitions = new Map<PartitionId, LocalPartition>();
   readonly #throttle: SnapshotThrottle;
   /** Replicas that may have ready output. */
@@ -103,6 +105,7 @@ export class Host {
     this.#log = options.logger ?? silentHostLogger;
     this.#onFatal = options.onFatal;
     this.#onTurn = options.onTurn;
+    this.#observer = options.observer;
     this.#throttle = new SnapshotThrottle(
       this.#limits.snapshotSendBytesPerSecond,
       this.#limits.snapshotSendQueueBytesMax,
@@ -168,7 +171,8 @@ export class Host {
   }
 
   /** Proposes on the local leader of `partition`; refusals go to the caller (nothing happened). */
-  propose(partition: PartitionId, input: PartitionInput, caller: CommandCaller): void {
+  propose(partition: PartitionId, input: PartitionInput, answered: CommandCaller): void {
+    const caller = this.#observer === undefined ? answered : timed(answered, this.#observer);
     const p = this.#route(partition, caller);
     if (p === undefined) return;
     if (this.#wal.queuedBytes() > this.#limits.walQueuedBytesMax) {
@@ -182,6 +186,7 @@ export class Host {
 
   /** A linearizable read on the local leader of `partition`. */
   query(partition: PartitionId, input: QueryInput, caller: QueryCaller): void {
+    this.#observer?.read();
     const p = this.#route(partition, caller);
     if (p === undefined) return;
     this.#wake(p);
@@ -335,7 +340,10 @@ export class Host {
       this.#dirty.clear();
       for (const p of dirty) {
         if (p.installing) continue;
+        const applied = p.replica.applied;
+        const applying = this.#observer?.apply();
         const rd = p.replica.ready();
+        applying?.(p.replica.applied - applied);
         if (rd === undefined) continue;
         if (rd.snapshot !== undefined) {
           void this.#install(p, rd, rd.snapshot);
@@ -388,6 +396,9 @@ export class Host {
       this.#transport.send(message.to, partition, message);
       return;
     }
+    if (message.type === MessageType.Snapshot && message.offset === 0) {
+      this.#observer?.snapshotSent();
+    }
     const now = this.#clock.now();
     for (const chunk of this.#throttle.offer({ to: message.to, partition, message }, now)) {
       this.#transport.send(chunk.to, chunk.partition, chunk.message);
@@ -425,6 +436,7 @@ export class Host {
       });
       if (this.#stopped !== undefined) return;
       this.#log.info(`partition ${p.id}: installed snapshot at ${snapshot.meta.index}`);
+      this.#observer?.snapshotInstalled();
       p.installing = false;
       if (!this.#handle(p, rd)) return;
       if (rd.writeId !== 0) this.#persistedWhenDurable(new Map([[p, rd.writeId]]));
@@ -446,6 +458,7 @@ export class Host {
       await writer.write(snapshot.data);
       await writer.commit();
       p.snapshotIndex = snapshot.meta.index;
+      this.#observer?.snapshotTaken();
     }).then(
       () => {
         p.saving = false;
@@ -486,6 +499,25 @@ export class Host {
     this.#stop(`storage failed: ${error.message}`);
     this.#onFatal?.(error);
   }
+}
+
+/** The caller of a proposal, reporting to the observer when it is first answered. */
+function timed(caller: CommandCaller, observer: HostObserver): CommandCaller {
+  let stop: (() => void) | undefined = observer.proposal();
+  const answered = () => {
+    stop?.();
+    stop = undefined;
+  };
+  return {
+    output: (output) => {
+      answered();
+      caller.output(output);
+    },
+    fail: (error) => {
+      answered();
+      caller.fail(error);
+    },
+  };
 }
 
 /** Appends in records of bounded size; a crash between them leaves a prefix (never acknowledged). */

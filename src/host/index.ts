@@ -1,6 +1,7 @@
 // The public face of src/host: many partitions in one process over real storage and network.
 export { HostError, HostStoppedError, StorageBusyError, UnknownPartitionError } from './errors.js';
 export { Host, type PartitionStatus } from './host.js';
+export type { HostObserver } from './observer.js';
 export {
   type HostClock,
   type HostLimits,

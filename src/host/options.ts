@@ -6,6 +6,7 @@ import type { PartitionConfigInput } from '../fsm/index.js';
 import type { RaftConfig } from '../raft/index.js';
 import type { Wal } from '../storage/index.js';
 import type { Transport } from '../transport/index.js';
+import type { HostObserver } from './observer.js';
 import type { Placement } from './placement.js';
 
 /** Time and scheduling as the host sees them: real timers on a server, a scheduler in the simulator. */
@@ -94,6 +95,8 @@ export interface HostOptions {
   readonly onFatal?: (error: Error) => void;
   /** Called at the end of every ready-loop turn (the simulator checks invariants there). */
   readonly onTurn?: () => void;
+  /** Told of proposals, reads, applies and snapshots (the server's metrics). */
+  readonly observer?: HostObserver;
 }
 
 export function resolveLimits(limits: Partial<HostLimits> | undefined): HostLimits {

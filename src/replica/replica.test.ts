@@ -150,6 +150,40 @@ describe('Replica', () => {
     expect((proposeOnFollower.errors[0] as NotLeaderError).leaderHint).toBe(2);
   });
 
+  test('counts sessions, services, running streams and the elections it started and won', () => {
+    const c = new TestCluster(3);
+    c.elect(1);
+    expect(c.replica(1).elections).toEqual({ started: 1, won: 1 });
+    expect(c.replica(2).elections).toEqual({ started: 0, won: 0 });
+    const open = new RecordingCaller();
+    c.replica(1).propose(openSession(), open);
+    c.stabilize();
+    const session = Number(open.last?.index);
+    const created = new RecordingCaller();
+    c.replica(1).propose(createValue(session, 1), created);
+    c.stabilize();
+    const service = Number(created.last?.index);
+    const events = new RecordingCaller();
+    c.replica(1).propose(callValue(session, 2, service, wire.events()), events);
+    const watch = new RecordingQuery();
+    const target = { case: 'serviceId', value: BigInt(service) } as const;
+    c.replica(1).query(create(QueryInputSchema, { target, payload: wire.watch() }), watch);
+    c.tick(5);
+    const leader = c.replica(1);
+    expect([leader.sessionCount, leader.serviceCount, leader.streamCount]).toEqual([1, 1, 2]);
+    // A follower holds the replicated state (the events stream) but runs no watch.
+    const follower = c.replica(2);
+    expect([follower.sessionCount, follower.serviceCount, follower.streamCount]).toEqual([1, 1, 1]);
+    c.cut(1, 2);
+    c.cut(1, 3);
+    c.tick(40);
+    // The deposed leader's watch ended; whoever won counts the election.
+    expect(leader.streamCount).toBe(1);
+    const winner = c.replica(2).isLeader ? c.replica(2) : c.replica(3);
+    expect(winner.elections.won).toBe(1);
+    expect(winner.elections.started).toBeGreaterThanOrEqual(1);
+  });
+
   test('a leader that loses leadership fails its waiting callers, reads and watches', () => {
     const c = new TestCluster(3);
     c.elect(1);

@@ -95,6 +95,7 @@ export class Replica {
   #appliedBytesSinceSnapshot = 0;
   #role: Role = Role.Follower;
   #leader: NodeId | 0 = 0;
+  readonly #elections = { started: 0, won: 0 };
   /** The index of the tick entry in flight, so at most one is proposed at a time. */
   #tickInFlight: LogIndex | undefined;
   #tickWanted = false;
@@ -134,6 +135,26 @@ export class Replica {
 
   status(): Status {
     return this.#raw.status();
+  }
+
+  /** Open sessions in the applied state. */
+  get sessionCount(): number {
+    return this.#fsm.sessionCount;
+  }
+
+  /** Service instances (primitives) in the applied state. */
+  get serviceCount(): number {
+    return this.#fsm.serviceCount;
+  }
+
+  /** Streams running: session command streams in the state machine and watches on this leader. */
+  get streamCount(): number {
+    return this.#fsm.streamCount + this.#streams.size;
+  }
+
+  /** Elections this replica started and won, as its role changes show them between readies. */
+  get elections(): { readonly started: number; readonly won: number } {
+    return this.#elections;
   }
 
   /** The applied state as deterministic bytes (for convergence checks: equal at equal index). */
@@ -335,8 +356,14 @@ export class Replica {
 
   #onSoftState(soft: SoftState): void {
     const wasLeader = this.#role === Role.Leader;
+    const wasCandidate = this.#role === Role.Candidate;
     this.#role = soft.role;
     this.#leader = soft.leader;
+    const becameCandidate = soft.role === Role.Candidate && !wasCandidate;
+    // A candidate can win within one ready (a single voter): it never shows as a candidate then.
+    const wonUnseen = soft.role === Role.Leader && !wasLeader && !wasCandidate;
+    if (becameCandidate || wonUnseen) this.#elections.started++;
+    if (!wasLeader && soft.role === Role.Leader) this.#elections.won++;
     if (wasLeader && soft.role !== Role.Leader) this.#loseCallers();
     // A new leader proposes a tick at once: its first timestamped entry grants sessions the
     // new-term grace and fires timers that passed during the election.

@@ -7,6 +7,13 @@ export {
   unknownPartition,
 } from './call-error.js';
 export {
+  type ClusterBackend,
+  type ClusterMember,
+  ClusterPeers,
+  ClusterService,
+  stateHash,
+} from './cluster-service.js';
+export {
   type ApiTlsFiles,
   apiPortDefault,
   ConfigError,
@@ -27,8 +34,16 @@ export {
 } from './config.js';
 export { ForwardedCallError, Forwarder } from './forwarder.js';
 export { type GrpcServer, type GrpcServerOptions, listenGrpc } from './grpc-server.js';
-export { type HttpServer, type HttpServerOptions, startHttpServer } from './http.js';
+export { HealthService } from './health-service.js';
+export {
+  type HttpReply,
+  type HttpRoute,
+  type HttpServer,
+  type HttpServerOptions,
+  startHttpServer,
+} from './http.js';
 export { type RunningNode, startNode } from './node.js';
+export { type MetricsSource, NodeMetrics } from './node-metrics.js';
 export {
   type PartitionBackend,
   PartitionService,

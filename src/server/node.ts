@@ -8,15 +8,23 @@ import type { Logger } from 'pino';
 import { PartitionClient } from '../client/partition-client.js';
 import { Prng } from '../common/index.js';
 import { defaultServiceLimits } from '../fsm/index.js';
+import { Health } from '../gen/grpc/health/v1/health_pb.js';
+import { AtomicValue } from '../gen/multiraft/v1/atomic_value_pb.js';
+import { Cluster } from '../gen/multiraft/v1/cluster_pb.js';
+import { Partition } from '../gen/multiraft/v1/partition_pb.js';
 import { Host, placePartitions, systemClock } from '../host/index.js';
 import { primitiveTypes } from '../primitives/index.js';
 import { NodeFileSystem, Wal } from '../storage/index.js';
 import { TcpTransport } from '../transport/index.js';
 import { AtomicValueService } from './atomic-value-service.js';
+import { ClusterPeers, ClusterService } from './cluster-service.js';
 import type { NodeConfig } from './config.js';
 import { formatHostPort } from './config.js';
 import { Forwarder } from './forwarder.js';
 import { listenGrpc } from './grpc-server.js';
+import { HealthService } from './health-service.js';
+import type { HttpRoute } from './http.js';
+import { NodeMetrics } from './node-metrics.js';
 import { PartitionService } from './partition-service.js';
 import { apiDialTls, readTlsMaterial } from './tls-material.js';
 
@@ -27,6 +35,8 @@ export interface RunningNode {
   live(): boolean;
   /** Every local partition has a known leader. */
   ready(): boolean;
+  /** HTTP routes of the node beside the health checks (`/metrics`). */
+  readonly httpRoutes?: ReadonlyMap<string, HttpRoute>;
   /** Stops accepting, fails waiting callers, flushes and closes storage and sockets. */
   close(): Promise<void>;
 }
@@ -39,10 +49,12 @@ export async function startNode(config: NodeConfig, logger: Logger): Promise<Run
     config.replication,
   );
   const tls = await readTlsMaterial(config);
+  const metrics = new NodeMetrics();
   const wal = await Wal.open({
     fs: new NodeFileSystem(),
     dir: join(config.dataDir, 'wal'),
     catchUpMarginEntries: config.snapshotRetainEntries,
+    observer: metrics,
   });
   const closers: (() => Promise<void>)[] = [() => wal.close()];
   const closeAll = async () => {
@@ -75,6 +87,7 @@ export async function startNode(config: NodeConfig, logger: Logger): Promise<Run
       },
       limits: { snapshotEntries: config.snapshotEntries },
       logger: logger.child({ component: 'host' }),
+      observer: metrics,
       onFatal: (error) => {
         fatal = error;
         logger.fatal({ err: error }, 'storage failed; the node stops serving');
@@ -82,6 +95,7 @@ export async function startNode(config: NodeConfig, logger: Logger): Promise<Run
     });
     host.start();
     closers.push(() => host.close());
+    metrics.observe({ replicas: () => host.replicas(), transportStats: () => transport.stats() });
     const apiAddress = new Map(members.map((m) => [m.id, formatHostPort(m.host, m.apiPort)]));
     const dialTls = apiDialTls(tls);
     const forwarder = new Forwarder(config.nodeId, apiAddress, dialTls);
@@ -109,27 +123,51 @@ export async function startNode(config: NodeConfig, logger: Logger): Promise<Run
       sessionTimeoutMs: config.sessionTimeoutMs,
       limits: { valueBytesMax: config.valueBytesMax },
     });
+    const peers = new ClusterPeers(dialTls);
+    closers.push(async () => peers.close());
+    const peer = transport.address;
+    const cluster = new ClusterService(
+      {
+        nodeId: config.nodeId,
+        members: members.map((m) => ({
+          id: m.id,
+          apiAddress: apiAddress.get(m.id)!,
+          // This node's own port may have been asked as 0; the others are as configured.
+          peerAddress: formatHostPort(m.host, m.id === config.nodeId ? peer.port : m.peerPort),
+        })),
+        placement,
+        replicas: () => host.replicas(),
+      },
+      peers.ask,
+    );
+    const health = new HealthService({
+      services: [Partition.typeName, AtomicValue.typeName, Cluster.typeName, Health.typeName],
+      serving: () => fatal === undefined && host.ready(),
+    });
     const grpc = await listenGrpc({
       host: config.listenHost,
       port: config.apiPort,
       routes: (router) => {
         service.register(router);
         atomicValue.register(router);
+        cluster.register(router);
+        health.register(router);
       },
       tls: tls.api,
     });
     closers.push(async () => {
+      await health.close();
       // The gateway's sessions close while the partition protocol still answers.
       await atomicValue.close();
       service.close();
       await grpc.close();
     });
-    const peer = transport.address;
     let closing: Promise<void> | undefined;
     return {
       addresses: { api: grpc.address, peer: formatHostPort(peer.host, peer.port) },
       live: () => fatal === undefined,
       ready: () => fatal === undefined && host.ready(),
+      httpRoutes: new Map<string, HttpRoute>([['/metrics', () => metrics.scrape()]]),
       close: () => {
         closing ??= closeAll();
         return closing;

@@ -18,7 +18,7 @@ export {
 } from './fault-fs.js';
 export type { FileHandle, FileSystem, OpenMode } from './fs.js';
 export { NodeFileSystem } from './node-fs.js';
-export type { WalOptions } from './options.js';
+export type { WalObserver, WalOptions } from './options.js';
 export { PartitionLog, PartitionSnapshotWriter } from './partition-log.js';
 export type { SnapshotFile, SnapshotReader } from './snapshot-store.js';
 export { type DurableBatch, type DurableMark, Wal } from './wal.js';

@@ -20,9 +20,20 @@ export interface WalOptions {
   pinnedSegmentsMax?: number;
   /** Schedules the end of the event-loop turn: `setImmediate` (a simulator passes its own). */
   defer?: (fn: () => void) => void;
+  /** Told of every batch written (the server's metrics); none by default. */
+  observer?: WalObserver;
 }
 
-export type ResolvedWalOptions = Required<WalOptions>;
+/** What the WAL reports for metrics; timings through callbacks, so the WAL reads no clock. */
+export interface WalObserver {
+  /** A batch of `bytes` encoded bytes holding `entries` log entries is written. */
+  batch(bytes: number, entries: number): void;
+  /** An fdatasync starts; the returned function runs when it has finished (or failed). */
+  sync(): () => void;
+}
+
+export type ResolvedWalOptions = Required<Omit<WalOptions, 'observer'>> &
+  Pick<WalOptions, 'observer'>;
 
 const MiB = 1024 * 1024;
 
@@ -38,6 +49,7 @@ export function resolveOptions(o: WalOptions): ResolvedWalOptions {
     catchUpMarginEntries: o.catchUpMarginEntries ?? 1000,
     pinnedSegmentsMax: o.pinnedSegmentsMax ?? 4,
     defer: o.defer ?? ((fn) => setImmediate(fn)),
+    observer: o.observer,
   };
   if (r.segmentBytesMax < 4096 || r.segmentBytesMax >= 2 ** 32) {
     throw new RangeError(`segmentBytesMax out of range: ${r.segmentBytesMax}`);

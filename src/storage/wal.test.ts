@@ -40,6 +40,27 @@ describe('Wal', () => {
     await again.close();
   });
 
+  it('tells its observer the size of every batch and when each fdatasync ends, even a failed one', async () => {
+    const fs = new FaultFileSystem({ seed: 3 });
+    const seen: string[] = [];
+    const observer = {
+      batch: (bytes: number, entries: number) => seen.push(`batch ${bytes > 0} ${entries}`),
+      sync: () => {
+        seen.push('sync');
+        return () => seen.push('synced');
+      },
+    };
+    const wal = await openWal(fs, { observer });
+    wal.partition(p(1)).append(mkEntries(1, 1, 3, 1));
+    wal.partition(p(2)).append(mkEntries(2, 1, 2, 1));
+    await wal.flushed();
+    expect(seen).toEqual(['batch true 5', 'sync', 'synced']);
+    fs.failNextSync = true;
+    wal.partition(p(1)).setHardState(hs(2, 3));
+    await expect(wal.flushed()).rejects.toThrow(WalFailedError);
+    expect(seen.slice(3)).toEqual(['batch true 0', 'sync', 'synced']);
+  });
+
   it('forms one batch per event-loop turn and keeps one write in flight (group commit)', async () => {
     const fs = new FaultFileSystem({ seed: 2 });
     const wal = await openWal(fs);

@@ -272,7 +272,13 @@ export class Wal implements AsyncDisposable {
         this.#segments.set(seg.seq, seg);
       }
       await seg.handle.write(plan.data, plan.position);
-      await seg.handle.datasync();
+      this.#o.observer?.batch(plan.data.length, entryCount(batch));
+      const synced = this.#o.observer?.sync();
+      try {
+        await seg.handle.datasync();
+      } finally {
+        synced?.();
+      }
       if (plan.fresh) await this.#o.fs.syncDir(this.#o.dir);
       seg.size = plan.position + plan.data.length;
     } catch (e) {
@@ -410,4 +416,10 @@ export class Wal implements AsyncDisposable {
     this.#readAhead = { segment: seg.seq, start: offset, buf: buf.subarray(0, n) };
     return this.#readAhead;
   }
+}
+
+function entryCount(batch: Batch): number {
+  let n = 0;
+  for (const op of batch.ops) if (op.kind === 'entries') n += op.entries.length;
+  return n;
 }

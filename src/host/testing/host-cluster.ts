@@ -9,6 +9,7 @@ import type { CommandOutput, QueryInput } from '../../gen/multiraft/v1/output_pb
 import { primitiveTypes } from '../../primitives/index.js';
 import { FaultFileSystem, Wal, type WalOptions } from '../../storage/index.js';
 import { Host } from '../host.js';
+import type { HostObserver } from '../observer.js';
 import { type HostLimits, type HostLogger, type HostRaftOptions, systemClock } from '../options.js';
 import { type Placement, placePartitions } from '../placement.js';
 import { LoopbackNetwork } from './loopback.js';
@@ -20,6 +21,8 @@ export interface HostClusterOptions {
   readonly limits?: Partial<HostLimits>;
   readonly raft?: HostRaftOptions;
   readonly wal?: Partial<WalOptions>;
+  /** The observer of each node's host, if any. */
+  readonly observer?: (id: NodeId) => HostObserver;
 }
 
 /** Remembers what a host logged (tests look for snapshot installs and fatal errors). */
@@ -86,6 +89,7 @@ export class HostCluster {
       raft: { electionTimeoutTicks: 10, ...this.#o.raft },
       limits: { tickMs: 10, ...this.#o.limits },
       logger: m.logger,
+      observer: this.#o.observer?.(id),
       onFatal: (error) => {
         m.fatal = error;
       },
