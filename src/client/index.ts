@@ -1,4 +1,13 @@
 // The public face of src/client: the partition protocol's client side (docs/protocol.md).
+
+export type {
+  AtomicValueClient,
+  CallOptions as ValueCallOptions,
+  EventStream,
+  ValueEvent,
+  Versioned,
+} from './atomic-value-client.js';
+export { type Codec, type CodecName, codecs } from './codec.js';
 export {
   CallGaveUpError,
   ClientClosedError,
@@ -6,6 +15,14 @@ export {
   ConnectionLostError,
   SendQueueFullError,
 } from './errors.js';
+export {
+  type AtomicValueOptions,
+  type ClusterShape,
+  type ConnectOptions,
+  connect,
+  discover,
+  MultiraftClient,
+} from './multiraft-client.js';
 export {
   type CallOptions,
   PartitionClient,
@@ -20,3 +37,18 @@ export {
   partitionConnectionLimitsDefault,
 } from './partition-connection.js';
 export { realTimers } from './real-timers.js';
+export { type Ttl, ttlMs } from './ttl.js';
+export {
+  AbortedError,
+  AlreadyExistsError,
+  ClosedError,
+  ConflictError,
+  type CurrentValue,
+  InvalidArgumentError,
+  MultiraftError,
+  NotFoundError,
+  SessionExpiredError,
+  StreamOverflowError,
+  TimeoutError,
+  UnavailableError,
+} from './value-errors.js';

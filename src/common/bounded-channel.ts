@@ -11,9 +11,11 @@ export interface BoundedChannelOptions {
   readonly overflow: 'fail' | 'latest';
   /** The error `fail` ends the channel with. */
   readonly overflowError?: () => Error;
+  /** The consumer stopped iterating before the end (a `break` out of `for await`). */
+  readonly onAbandon?: () => void;
 }
 
-export class BoundedChannel<T extends object> implements AsyncIterable<T> {
+export class BoundedChannel<T> implements AsyncIterable<T> {
   readonly #o: BoundedChannelOptions;
   readonly #items: T[] = [];
   #ended = false;
@@ -56,19 +58,22 @@ export class BoundedChannel<T extends object> implements AsyncIterable<T> {
   }
 
   async *[Symbol.asyncIterator](): AsyncIterator<T> {
-    for (;;) {
-      const item = this.#items.shift();
-      if (item !== undefined) {
-        yield item;
-        continue;
+    try {
+      for (;;) {
+        if (this.#items.length > 0) {
+          yield this.#items.shift() as T;
+          continue;
+        }
+        if (this.#ended) {
+          if (this.#error !== undefined) throw this.#error;
+          return;
+        }
+        await new Promise<void>((resolve) => {
+          this.#wake = resolve;
+        });
       }
-      if (this.#ended) {
-        if (this.#error !== undefined) throw this.#error;
-        return;
-      }
-      await new Promise<void>((resolve) => {
-        this.#wake = resolve;
-      });
+    } finally {
+      if (!this.#ended) this.#o.onAbandon?.();
     }
   }
 

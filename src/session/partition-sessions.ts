@@ -75,7 +75,7 @@ export interface StreamHandlers {
   /** The next OK output of the stream, in order and once; `done` on the last. */
   output(output: CommandOutput): void;
   /** The stream ended with a status other than OK. */
-  ended(status: Status, message: string): void;
+  ended(status: Exclude<Status, Status.OK>, message: string): void;
   failed(failure: SessionCallFailure): void;
 }
 

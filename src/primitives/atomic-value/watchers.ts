@@ -3,17 +3,29 @@
 
 import type { QuerySink, ServiceResult } from '../../fsm/index.js';
 
+const pruneAtLeast = 16;
+
 export class WatcherSet {
   // Insertion order; a Set so a sink registered twice is fed once.
   readonly #sinks = new Set<QuerySink>();
+  /** The size at which `add` next drops closed sinks. */
+  #pruneAt = pruneAtLeast;
 
   get size(): number {
     return this.#sinks.size;
   }
 
-  /** Keeps a sink to feed after every change; a closed sink is not kept. */
+  /**
+   * Keeps a sink to feed after every change; a closed sink is not kept. Watchers that come and go
+   * on a value that does not change would pile up until its next change, so `add` also drops the
+   * closed ones whenever the set has doubled since it last did (amortized constant time).
+   */
   add(sink: QuerySink): void {
-    if (!sink.closed) this.#sinks.add(sink);
+    if (sink.closed) return;
+    this.#sinks.add(sink);
+    if (this.#sinks.size < this.#pruneAt) return;
+    for (const s of [...this.#sinks]) if (s.closed) this.#sinks.delete(s);
+    this.#pruneAt = Math.max(pruneAtLeast, 2 * this.#sinks.size);
   }
 
   /**
