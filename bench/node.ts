@@ -4,9 +4,11 @@
 //    replicas: time from spawn to /readyz, then RSS and CPU over an idle interval per process.
 // 2. Writes on a 3-node cluster (12 partitions × 3) through the test client (src/session over the
 //    partition protocol): one client's latency (one set at a time), then throughput with 256 sets
-//    in flight on one client object, spread over sessions on every partition.
+//    in flight on one client object, spread over sessions on every partition; then the same two
+//    through the SDK (`connect()`), the 256 writers spread over 1,000 values.
 
 import { readFileSync } from 'node:fs';
+import { connect } from '../src/client/index.js';
 import { PartitionClient } from '../src/client/partition-client.js';
 import { partitionId } from '../src/common/index.js';
 import { ProcessCluster } from '../test/process/process-cluster.js';
@@ -103,9 +105,55 @@ async function writes(): Promise<void> {
       `3 nodes, 256 in flight: ${fmt(done / seconds)} sets/s (${fmt(done)} in ${fmt(seconds, 1)} s)`,
     );
     for (const t of targets) await t.session.close();
+    await sdkWrites(cluster);
   } finally {
     await client.close();
     await cluster.destroy();
+  }
+}
+
+/** The same two measurements through the SDK (`connect()`), 256 writers on 1,000 values. */
+async function sdkWrites(cluster: ProcessCluster): Promise<void> {
+  const client = await connect({
+    endpoints: [...cluster.apiAddresses().values()],
+    timeoutMs: 30_000,
+  });
+  try {
+    const one = client.atomicValue('sdk-latency', { codec: 'string' });
+    for (let i = 0; i < 50; i++) await one.set('warm-up');
+    const lat: number[] = [];
+    for (let i = 0; i < latencyOps; i++) {
+      const t = performance.now();
+      await one.set(`value ${i}`);
+      lat.push(performance.now() - t);
+    }
+    lat.sort((a, b) => a - b);
+    console.log(
+      `3 nodes, SDK, 1 client: set p50 ${fmt(percentile(lat, 0.5), 2)} ms, p99 ${fmt(percentile(lat, 0.99), 2)} ms (${fmt(latencyOps)} sets)`,
+    );
+    const values = Array.from({ length: 1_000 }, (_, i) =>
+      client.atomicValue(`sdk-throughput-${i}`, { codec: 'string' }),
+    );
+    // Sessions and primitives exist before the clock starts.
+    await Promise.all(values.map((v) => v.set('warm-up')));
+    let done = 0;
+    let stop = false;
+    const t0 = performance.now();
+    await Promise.all(
+      Array.from({ length: 256 }, async (_, w) => {
+        for (let i = w; !stop; i += 256) {
+          await values[i % values.length]!.set(`w${w}`);
+          done++;
+          if (performance.now() - t0 >= throughputMs) stop = true;
+        }
+      }),
+    );
+    const seconds = (performance.now() - t0) / 1000;
+    console.log(
+      `3 nodes, SDK, 256 in flight on 1,000 values: ${fmt(done / seconds)} sets/s (${fmt(done)} in ${fmt(seconds, 1)} s)`,
+    );
+  } finally {
+    await client.close();
   }
 }
 
