@@ -5,8 +5,16 @@
 // versions (a command executed twice would).
 
 import type { PartitionId } from '../src/common/index.js';
-import type { Value } from '../src/gen/atomix/multiraft/atomic/value/v1/fsm_pb.js';
 import { decodeEvent, type PlainValue, plainValue } from './atomic-value-codec.js';
+
+/** An event as the checker reads it (from the state machine's encoding or from the SDK). */
+export type PlainEvent =
+  | { readonly type: 'created' | 'deleted'; readonly value: PlainValue | undefined }
+  | {
+      readonly type: 'updated';
+      readonly value: PlainValue | undefined;
+      readonly prev: PlainValue | undefined;
+    };
 
 export class EventsChecker {
   readonly #violation: (what: string) => void;
@@ -81,7 +89,7 @@ export class Subscription {
     this.partition = partition;
   }
 
-  /** One new (deduplicated) output of the stream. */
+  /** One new (deduplicated) output of the stream, as the state machine encodes it. */
   output(payload: Uint8Array, index: bigint): void {
     if (this.#ended) return;
     const event = decodeEvent(payload);
@@ -92,24 +100,49 @@ export class Subscription {
       return;
     }
     if (event === undefined) return this.#checker.violation(this, `empty event at index ${index}`);
-    this.#checker.events++;
     const e = event.event;
     switch (e.case) {
+      case 'created':
+        return this.event({ type: 'created', value: plainValue(e.value.value) });
+      case 'updated':
+        return this.event({
+          type: 'updated',
+          value: plainValue(e.value.value),
+          prev: plainValue(e.value.prevValue),
+        });
+      case 'deleted':
+        return this.event({ type: 'deleted', value: plainValue(e.value.value) });
+      default:
+        this.#checker.violation(this, 'event with no kind');
+    }
+  }
+
+  /** The subscription is in place (a client that hides the acknowledgement reports it here). */
+  acknowledged(): void {
+    this.#acknowledged = true;
+  }
+
+  /** One event, decoded. */
+  event(event: PlainEvent): void {
+    if (this.#ended) return;
+    if (!this.#acknowledged) this.#checker.violation(this, 'an event before the acknowledgement');
+    this.#checker.events++;
+    switch (event.type) {
       case 'created':
         if (this.#last !== undefined && this.#last !== null) {
           this.#checker.violation(this, `Created while ${show(this.#last)} existed`);
         }
-        return this.#advance(e.value.value);
+        return this.#advance(event.value);
       case 'updated': {
-        const prev = plainValue(e.value.prevValue);
+        const prev = event.prev;
         if (this.#last === null) this.#checker.violation(this, 'Updated with no value');
         else if (this.#last !== undefined && (prev === undefined || !same(prev, this.#last))) {
           this.#checker.violation(this, `Updated from ${show(prev)} after ${show(this.#last)}`);
         }
-        return this.#advance(e.value.value);
+        return this.#advance(event.value);
       }
       case 'deleted': {
-        const value = plainValue(e.value.value);
+        const value = event.value;
         if (this.#last === null) this.#checker.violation(this, 'Deleted with no value');
         else if (this.#last !== undefined && (value === undefined || !same(value, this.#last))) {
           this.#checker.violation(this, `Deleted ${show(value)} after ${show(this.#last)}`);
@@ -117,13 +150,10 @@ export class Subscription {
         this.#last = null;
         return;
       }
-      default:
-        this.#checker.violation(this, 'event with no kind');
     }
   }
 
-  #advance(value: Value | undefined): void {
-    const v = plainValue(value);
+  #advance(v: PlainValue | undefined): void {
     if (v === undefined) return this.#checker.violation(this, 'event without a value');
     if (v.version <= this.#maxVersion) {
       this.#checker.violation(this, `version ${v.version} after ${this.#maxVersion}`);

@@ -62,6 +62,7 @@ export type ValueEvent<T> =
       readonly value: T;
       readonly version: number;
       readonly prevValue: T;
+      readonly prevVersion: number;
     }
   | {
       readonly type: 'deleted';
@@ -396,6 +397,7 @@ export class AtomicValueClient<T> {
           type: 'updated',
           ...this.#versioned(value),
           prevValue: this.#codec.decode(prevValue.value),
+          prevVersion: Number(prevValue.index),
         };
       }
       case 'deleted':
