@@ -12,7 +12,7 @@ import { Health } from '../gen/grpc/health/v1/health_pb.js';
 import { AtomicValue } from '../gen/multiraft/v1/atomic_value_pb.js';
 import { Cluster } from '../gen/multiraft/v1/cluster_pb.js';
 import { Partition } from '../gen/multiraft/v1/partition_pb.js';
-import { Host, placePartitions, systemClock } from '../host/index.js';
+import { Host, type HostClock, placePartitions, systemClock } from '../host/index.js';
 import { primitiveTypes } from '../primitives/index.js';
 import { NodeFileSystem, Wal } from '../storage/index.js';
 import { TcpTransport } from '../transport/index.js';
@@ -79,7 +79,7 @@ export async function startNode(config: NodeConfig, logger: Logger): Promise<Run
       placement,
       wal,
       transport,
-      clock: systemClock,
+      clock: skewedClock(),
       random: new Prng(randomInt(2 ** 31)),
       fsm: {
         types: primitiveTypes,
@@ -184,4 +184,14 @@ function clusterIdOf(config: NodeConfig): string {
   // The value limit decides what the state machines accept: nodes must agree on it.
   const shape = `${config.partitions}x${config.replication}:v${config.valueBytesMax}`;
   return `multiraft:${shape}:${members}`;
+}
+
+/**
+ * The host's clock, shifted by MULTIRAFT_TEST_CLOCK_SKEW_MS when set: a test-only way for the
+ * chaos harness (docs/chaos.md) to start a node whose wall clock is wrong.
+ */
+function skewedClock(): HostClock {
+  const skew = Number(process.env.MULTIRAFT_TEST_CLOCK_SKEW_MS ?? 0);
+  if (!Number.isSafeInteger(skew) || skew === 0) return systemClock;
+  return { ...systemClock, now: () => Date.now() + skew };
 }

@@ -19,6 +19,8 @@ export interface ProcessClusterOptions {
   readonly flags?: readonly string[];
   /** Extra flags for one node (after `flags`). */
   readonly nodeFlags?: (id: NodeId) => readonly string[];
+  /** Start every node at once (default); false leaves them to `spawn`. */
+  readonly spawn?: boolean;
   /** Run the sources through tsx (tests, default) or the build in dist/ (benchmarks). */
   readonly entry?: 'source' | 'build';
   /** Node.js options for every node process (a benchmark's --cpu-prof, say). */
@@ -65,8 +67,14 @@ export class ProcessCluster {
         output: [],
       });
     }
-    for (const id of c.#nodes.keys()) c.spawn(id);
+    if (options.spawn !== false) for (const id of c.#nodes.keys()) c.spawn(id);
     return c;
+  }
+
+  /** The ports of node `id`. */
+  ports(id: NodeId): { readonly api: number; readonly peer: number; readonly http: number } {
+    const n = this.#node(id);
+    return { api: n.apiPort, peer: n.peerPort, http: n.httpPort };
   }
 
   get ids(): NodeId[] {
@@ -94,7 +102,8 @@ export class ProcessCluster {
     return this.#node(id).child !== undefined;
   }
 
-  spawn(id: NodeId): void {
+  /** Starts node `id`; `env` adds environment variables to this process only. */
+  spawn(id: NodeId, env: Readonly<Record<string, string>> = {}): void {
     const n = this.#node(id);
     if (n.child !== undefined) throw new Error(`node ${id} is running`);
     const peers = [...this.#nodes.values()]
@@ -118,7 +127,11 @@ export class ProcessCluster {
       ...(this.#o.flags ?? []),
       ...(this.#o.nodeFlags?.(id) ?? []),
     ];
-    const child = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, args, {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, ...env },
+    });
     n.child = child;
     const keep = (chunk: Buffer) => {
       n.output.push(chunk.toString());
