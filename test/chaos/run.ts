@@ -147,7 +147,7 @@ async function timeToFullService(
   now: () => number,
   healedAt: number,
 ): Promise<number> {
-  const client = await connect({ endpoints, timeoutMs: 2_000 });
+  const client = await connect({ endpoints, timeoutMs: 5_000 });
   try {
     const names: string[] = [];
     for (let i = 0; names.length < partitions; i++) {
@@ -160,8 +160,9 @@ async function timeToFullService(
           await client.atomicValue(name).set(new Uint8Array([1]));
           break;
         } catch (error) {
-          if (tries > 60) throw error;
-          await sleep(250);
+          // Two minutes without service on a partition fails the run.
+          if (tries > 24) throw error;
+          await sleep(100);
         }
       }
     }
