@@ -103,7 +103,8 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
     // Every node restarted: nothing acknowledged may be missing afterwards.
     for (const id of cluster.ids) await cluster.stop(id, 'SIGTERM');
     for (const id of cluster.ids) cluster.spawn(id);
-    await cluster.waitAllReady();
+    // Every node replays the run's log at once, which takes a while on a loaded machine.
+    await cluster.waitAllReady(120_000);
     if (!(await workload.finalReads())) violations.push('a final read got no answer');
     // Closed clients stop their keep-alives, so the applied indexes come to rest.
     await workload.close();

@@ -170,8 +170,8 @@ export class ProcessCluster {
     }
   }
 
-  async waitAllReady(): Promise<void> {
-    for (const id of this.ids) if (this.running(id)) await this.waitReady(id);
+  async waitAllReady(timeoutMs?: number): Promise<void> {
+    for (const id of this.ids) if (this.running(id)) await this.waitReady(id, timeoutMs);
   }
 
   /** Kills every node and removes the data directories. */
