@@ -94,7 +94,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
   let recoveryMs = 0;
   try {
     for (const id of cluster.ids) cluster.spawn(id);
-    await cluster.waitAllReady();
+    await cluster.waitAllReady(120_000);
     await workload.start();
     await nemesis.run(o.durationMs);
     await nemesis.healAll();
