@@ -119,6 +119,10 @@ test('close ends open keep-alive connections at once and is idempotent', async (
   });
   const [host, port] = [server.address.split(':')[0], Number(server.address.split(':')[1])];
   // A kept-alive connection holding an idle socket; close must not wait for its timeout.
+  let responded!: () => void;
+  const idle = new Promise<void>((resolve) => {
+    responded = resolve;
+  });
   const agentClosed = new Promise<void>((resolve) => {
     const req = request({
       host,
@@ -130,10 +134,12 @@ test('close ends open keep-alive connections at once and is idempotent', async (
     req.on('response', (res) => {
       res.resume();
       res.socket.on('close', () => resolve());
+      res.on('end', () => responded());
     });
     req.end();
   });
-  await new Promise((resolve) => setTimeout(resolve, 50));
+  // Closing before the answer arrived would test nothing (and under load it did: a hang).
+  await idle;
   const started = Date.now();
   await Promise.all([server.close(), server.close()]);
   await agentClosed;
