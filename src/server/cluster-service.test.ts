@@ -1,5 +1,5 @@
 import { Code, ConnectError, createClient } from '@connectrpc/connect';
-import { createGrpcTransport } from '@connectrpc/connect-node';
+import { createGrpcTransport, Http2SessionManager } from '@connectrpc/connect-node';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { type NodeId, partitionId } from '../common/index.js';
 import { PartitionStateMachine } from '../fsm/index.js';
@@ -47,14 +47,19 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  for (const sessions of clientSessions) sessions.abort();
   for (const p of peers) p.close();
   for (const server of servers.values()) await server.close();
   await hosts?.stopAll();
 });
 
+const clientSessions: Http2SessionManager[] = [];
+
 function clientOf(id: number) {
   const baseUrl = `http://${servers.get(id as NodeId)!.address}`;
-  return createClient(Cluster, createGrpcTransport({ baseUrl }));
+  const sessionManager = new Http2SessionManager(baseUrl);
+  clientSessions.push(sessionManager);
+  return createClient(Cluster, createGrpcTransport({ baseUrl, sessionManager }));
 }
 
 async function codeOf(call: Promise<unknown>): Promise<Code | 'ok'> {
@@ -135,6 +140,48 @@ describe('ClusterService', () => {
     expect(await codeOf(tooLong)).toBe(Code.InvalidArgument);
     const error = await client.getCluster({ partitionIds: [4] }).catch((e) => e);
     expect(String(error.message)).toContain('partition 4 does not exist (partitions are 1..3)');
+  });
+
+  test('a node that accepts but does not answer in time is unreachable: deadline exceeded', async () => {
+    // A peer that takes every GetLocalReplicas and never answers (until the caller gives up).
+    const hung = await listenGrpc({
+      port: 0,
+      routes: (router) =>
+        router.service(Cluster, {
+          getLocalReplicas: (_request, context) =>
+            new Promise((_resolve, reject) => {
+              context.signal.addEventListener('abort', () => reject(context.signal.reason));
+            }),
+          getCluster: () => {
+            throw new ConnectError('not here', Code.Unimplemented);
+          },
+        }),
+    });
+    const askers = new ClusterPeers();
+    try {
+      const id = hosts.ids[0]!;
+      const members = [
+        { id, apiAddress: 'unused', peerAddress: 'unused' },
+        { id: 2 as NodeId, apiAddress: hung.address, peerAddress: 'unused' },
+      ];
+      const backend = {
+        nodeId: id,
+        members,
+        placement: hosts.placement,
+        replicas: () => hosts.host(id).replicas(),
+      };
+      const service = new ClusterService(backend, askers.ask);
+      const answer = await service.cluster({ nodeTimeoutMs: 200 }, new AbortController().signal);
+      expect(answer.nodes.map((n) => [n.node?.id, n.reachable])).toEqual([
+        [id, true],
+        [2, false],
+      ]);
+      expect(answer.nodes[1]!.error).toContain('deadline');
+      expect(answer.partitions[0]!.replicas.map((r) => r.nodeId)).toEqual([id]);
+    } finally {
+      askers.close();
+      await hung.close();
+    }
   });
 
   test('a node that does not answer is marked unreachable; the others still report', async () => {

@@ -17,7 +17,7 @@ import { primitiveTypes } from '../primitives/index.js';
 import { NodeFileSystem, Wal } from '../storage/index.js';
 import { TcpTransport } from '../transport/index.js';
 import { AtomicValueService } from './atomic-value-service.js';
-import { ClusterPeers, ClusterService } from './cluster-service.js';
+import { type ClusterMember, ClusterPeers, ClusterService } from './cluster-service.js';
 import type { NodeConfig } from './config.js';
 import { formatHostPort } from './config.js';
 import { Forwarder } from './forwarder.js';
@@ -126,15 +126,12 @@ export async function startNode(config: NodeConfig, logger: Logger): Promise<Run
     const peers = new ClusterPeers(dialTls);
     closers.push(async () => peers.close());
     const peer = transport.address;
+    // Filled once the API port is bound (this node's ports may have been asked as 0).
+    const clusterMembers: ClusterMember[] = [];
     const cluster = new ClusterService(
       {
         nodeId: config.nodeId,
-        members: members.map((m) => ({
-          id: m.id,
-          apiAddress: apiAddress.get(m.id)!,
-          // This node's own port may have been asked as 0; the others are as configured.
-          peerAddress: formatHostPort(m.host, m.id === config.nodeId ? peer.port : m.peerPort),
-        })),
+        members: clusterMembers,
         placement,
         replicas: () => host.replicas(),
       },
@@ -155,6 +152,14 @@ export async function startNode(config: NodeConfig, logger: Logger): Promise<Run
       },
       tls: tls.api,
     });
+    for (const m of members) {
+      const self = m.id === config.nodeId;
+      clusterMembers.push({
+        id: m.id,
+        apiAddress: self ? formatHostPort(m.host, grpc.port) : apiAddress.get(m.id)!,
+        peerAddress: formatHostPort(m.host, self ? peer.port : m.peerPort),
+      });
+    }
     closers.push(async () => {
       await health.close();
       // The gateway's sessions close while the partition protocol still answers.
