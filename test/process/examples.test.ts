@@ -33,6 +33,11 @@ const expected: Record<string, RegExp[]> = {
     /^replicas = 5 \(version \d+\)$/,
     /^watched 3 values$/,
   ],
+  'cancellation.ts': [
+    /^ABORTED: may have applied: false$/,
+    /^set at version \d+$/,
+    /^watch ended after 1 value$/,
+  ],
   'events.ts': [
     /^created queued \(version \d+\)$/,
     /^updated running \(version \d+, was queued\)$/,
