@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // `multiraft`: the executable. Wires the real node, process signals and stdout to the CLI;
-// parsing is in program.ts and ../server/config.ts, the lifecycles in start.ts and cluster.ts.
+// parsing is in program.ts and ../server/config.ts, the lifecycles in start.ts and cluster.ts,
+// the client commands in value.ts and status.ts.
 
 import { CommanderError } from 'commander';
 import { ConfigError, loadConfig, type NodeConfig, startNode } from '../server/index.js';
@@ -9,6 +10,8 @@ import { runCluster } from './cluster.js';
 import { createLogger, flushLogger } from './logger.js';
 import { buildProgram, type CertsFlags, type StartFlags } from './program.js';
 import { exitCodes, runStart } from './start.js';
+import { runStatus } from './status.js';
+import { type ClientIo, runValue } from './value.js';
 
 async function start(flags: StartFlags): Promise<number> {
   const { config: configPath, ...values } = flags;
@@ -55,6 +58,20 @@ async function certs(flags: CertsFlags): Promise<number> {
   }
 }
 
+/** The process as the client commands see it: Ctrl-C or SIGTERM aborts `stop`. */
+function clientIo(): ClientIo {
+  const stop = new AbortController();
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(signal, () => stop.abort(new Error(`${signal} received`)));
+  }
+  return {
+    out: (line) => process.stdout.write(`${line}\n`),
+    err: (line) => process.stderr.write(`${line}\n`),
+    env: process.env,
+    stop: stop.signal,
+  };
+}
+
 async function main(argv: readonly string[]): Promise<number> {
   let code: number = exitCodes.ok;
   const program = buildProgram({
@@ -74,6 +91,12 @@ async function main(argv: readonly string[]): Promise<number> {
         print: (line) => process.stderr.write(`${line}\n`),
         log: (line) => process.stdout.write(`${line}\n`),
       });
+    },
+    async value(request) {
+      code = await runValue(request, clientIo());
+    },
+    async status(flags) {
+      code = await runStatus(flags, clientIo());
     },
   });
   try {

@@ -199,6 +199,8 @@ describe('the start command line', () => {
       },
       certs: async () => {},
       cluster: async () => {},
+      value: async () => {},
+      status: async () => {},
     });
     await program.parseAsync(['node', 'multiraft', 'start', ...argv]);
     return flags!;
@@ -241,6 +243,8 @@ describe('the start command line', () => {
       start: async () => {},
       certs: async () => {},
       cluster: async () => {},
+      value: async () => {},
+      status: async () => {},
     });
     program.commands[0]!.configureOutput({ writeErr: () => {} });
     await expect(

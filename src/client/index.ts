@@ -20,6 +20,8 @@ export {
   type ClusterShape,
   type ConnectOptions,
   connect,
+  type DiscoverOptions,
+  describeCluster,
   discover,
   MultiraftClient,
 } from './multiraft-client.js';

@@ -14,13 +14,19 @@ import {
   partitionId,
   partitionOf,
 } from '../common/index.js';
-import { Cluster } from '../gen/multiraft/v1/cluster_pb.js';
+import { defaultPartitionConfig } from '../fsm/index.js';
+import { Cluster, type GetClusterResponse } from '../gen/multiraft/v1/cluster_pb.js';
 import { PartitionSessions } from '../session/index.js';
 import { AtomicValueClient, type AtomicValueContext } from './atomic-value-client.js';
 import { type Codec, type CodecName, codecs } from './codec.js';
 import { PartitionClient } from './partition-client.js';
 import { type ClientTlsOptions, secureOptions } from './partition-connection.js';
-import { ClosedError, type MultiraftError, UnavailableError } from './value-errors.js';
+import {
+  ClosedError,
+  InvalidArgumentError,
+  type MultiraftError,
+  UnavailableError,
+} from './value-errors.js';
 
 export interface ConnectOptions {
   /** `host:port` of one or more nodes' API; any one that answers is enough. */
@@ -51,15 +57,21 @@ export interface ClusterShape {
   readonly leaders: ReadonlyMap<PartitionId, NodeId>;
 }
 
-/** Asks the endpoints in turn for the cluster's shape. */
-export async function discover(
+export interface DiscoverOptions {
+  readonly tls?: ClientTlsOptions;
+  readonly signal?: AbortSignal;
+  /** Per endpoint. Default 5 s. */
+  readonly timeoutMs?: number;
+}
+
+/**
+ * Asks the endpoints in turn for the Cluster service's report (discovery here, `multiraft status`
+ * in the CLI); UnavailableError naming every endpoint's failure when none answers.
+ */
+export async function describeCluster(
   endpoints: readonly string[],
-  options: {
-    readonly tls?: ClientTlsOptions;
-    readonly signal?: AbortSignal;
-    readonly timeoutMs?: number;
-  } = {},
-): Promise<ClusterShape> {
+  options: DiscoverOptions = {},
+): Promise<{ readonly endpoint: string; readonly cluster: GetClusterResponse }> {
   assert(endpoints.length > 0, 'connect needs at least one endpoint');
   const errors: string[] = [];
   for (const endpoint of endpoints) {
@@ -76,23 +88,50 @@ export async function discover(
           ...(options.signal === undefined ? {} : { signal: options.signal }),
         },
       );
-      const nodes = new Map<NodeId, string>();
-      for (const report of cluster.nodes) {
-        const node = report.node;
-        if (node === undefined) continue;
-        // The endpoint that answered is reachable as given (perhaps through a proxy).
-        nodes.set(nodeId(node.id), node.id === cluster.nodeId ? endpoint : node.apiAddress);
-      }
-      const leaders = new Map<PartitionId, NodeId>();
-      for (const p of cluster.partitions) {
-        if (p.leaderId !== 0) leaders.set(partitionId(p.partitionId), nodeId(p.leaderId));
-      }
-      return { nodes, partitions: cluster.partitions.length, leaders };
+      return { endpoint, cluster };
     } catch (error) {
       errors.push(`${endpoint}: ${(error as Error).message}`);
     }
   }
   throw new UnavailableError(`no endpoint described the cluster (${errors.join('; ')})`);
+}
+
+/** Asks the endpoints in turn for the cluster's shape. */
+export async function discover(
+  endpoints: readonly string[],
+  options: DiscoverOptions = {},
+): Promise<ClusterShape> {
+  const { endpoint, cluster } = await describeCluster(endpoints, options);
+  const nodes = new Map<NodeId, string>();
+  for (const report of cluster.nodes) {
+    const node = report.node;
+    if (node === undefined) continue;
+    // The endpoint that answered is reachable as given (perhaps through a proxy).
+    nodes.set(nodeId(node.id), node.id === cluster.nodeId ? endpoint : node.apiAddress);
+  }
+  const leaders = new Map<PartitionId, NodeId>();
+  for (const p of cluster.partitions) {
+    if (p.leaderId !== 0) leaders.set(partitionId(p.partitionId), nodeId(p.leaderId));
+  }
+  return { nodes, partitions: cluster.partitions.length, leaders };
+}
+
+const utf8 = new TextEncoder();
+
+/**
+ * DESIGN §7's limits on names, checked here because the partition answers a bad name when the
+ * session registers the primitive, and the session layer retries that registration until the
+ * call's deadline rather than reporting it.
+ */
+function checkName(name: string, namespace: string): void {
+  const { nameBytesMax } = defaultPartitionConfig;
+  const nameBytes = utf8.encode(name).length;
+  if (nameBytes === 0 || nameBytes > nameBytesMax) {
+    throw new InvalidArgumentError(`name must be 1 to ${nameBytesMax} bytes (got ${nameBytes})`);
+  }
+  if (utf8.encode(namespace).length > nameBytesMax) {
+    throw new InvalidArgumentError(`namespace must be at most ${nameBytesMax} bytes`);
+  }
 }
 
 /** Connects to a cluster: discovery first, sessions on demand. */
@@ -159,6 +198,7 @@ export class MultiraftClient implements AsyncDisposable {
   ): AtomicValueClient<T>;
   atomicValue<T>(name: string, options: AtomicValueOptions<T> = {}): AtomicValueClient<T> {
     if (this.#closing !== undefined) throw new ClosedError();
+    checkName(name, options.namespace ?? '');
     const codec = (
       typeof options.codec === 'string' ? codecs[options.codec] : (options.codec ?? codecs.bytes)
     ) as Codec<T>;

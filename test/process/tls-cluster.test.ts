@@ -14,6 +14,9 @@ import { promisify } from 'node:util';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
+import { clientExitCodes } from '../../src/cli/client-exit-codes.js';
+import { runStatus } from '../../src/cli/status.js';
+import { runValue } from '../../src/cli/value.js';
 import { PartitionClient } from '../../src/client/partition-client.js';
 import type { ClientTlsOptions } from '../../src/client/partition-connection.js';
 import { type NodeId, nodeId, partitionId } from '../../src/common/index.js';
@@ -200,6 +203,28 @@ describe('multiraft cluster --nodes 3 with TLS', () => {
       expect(got.value.value.toString()).toBe('secret');
       c.close();
     }
+  });
+
+  test('multiraft value and status with --tls-ca work; in plain text they find no cluster (exit 5)', async () => {
+    const out: string[] = [];
+    const err: string[] = [];
+    const io = {
+      out: (line: string) => out.push(line),
+      err: (line: string) => err.push(line),
+      env: {},
+      stop: new AbortController().signal,
+    };
+    const endpoints = nodes.map((n) => n.api).join(',');
+    const tls = { endpoints, tlsCa: join(dir, 'certs/ca.crt') };
+    const set = { action: 'set', name: 'cli-tls', value: 'over tls', flags: tls } as const;
+    expect(await runValue(set, io)).toBe(0);
+    expect(await runValue({ action: 'get', name: 'cli-tls', flags: tls }, io)).toBe(0);
+    expect(out.at(-1)).toBe('over tls');
+    expect(await runStatus({ ...tls, json: true }, io)).toBe(0);
+    expect(JSON.parse(out.at(-1)!).nodes).toHaveLength(3);
+    expect(err).toEqual([]);
+    expect(await runStatus({ endpoints }, io)).toBe(clientExitCodes.unavailable);
+    expect(err).toEqual([expect.stringMatching(/^UNAVAILABLE: /)]);
   });
 
   test('a node whose key does not match its certificate: a config error, exit 2', async () => {
