@@ -1,6 +1,7 @@
 // multiraft under the benchmark: 3 real nodes from the build on loopback (12 partitions × 3
 // replicas, fsync on as always), driven through the SDK: one client object, AtomicValue per key.
 
+import { setMaxListeners } from 'node:events';
 import {
   type AtomicValueClient,
   ConflictError,
