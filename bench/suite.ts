@@ -6,6 +6,7 @@
 // which system goes first, with warm-up, fixed duration and the median of the repetitions.
 // Prints a line per measurement, the table, each target met or missed and `targets met: K/8`;
 // writes bench/results/<date>.json and .svg (and latest.svg, linked from the README, on full runs).
+// BENCH_MACHINE_NOTE="…" says on the chart and in the JSON what else the machine was doing.
 
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
