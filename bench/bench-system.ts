@@ -28,6 +28,8 @@ export interface BenchSystem {
     count: number,
     onChange: (subscriber: number, value: Uint8Array) => void,
   ): Promise<Subscription>;
+  /** What went wrong with the server processes: one entry per process that exited, with its log. */
+  failures(): string[];
   close(): Promise<void>;
 }
 

@@ -101,6 +101,13 @@ export class EtcdCluster {
     return new Map(this.#members.map((m) => [`etcd ${m.name}`, m.child.pid!]));
   }
 
+  /** Members that exited, with the tail of their log. */
+  failures(): string[] {
+    return this.#members
+      .filter((m) => m.child.exitCode !== null || m.child.signalCode !== null)
+      .map((m) => `etcd ${m.name} exited; its last output:\n${m.output.join('').slice(-4_000)}`);
+  }
+
   async destroy(): Promise<void> {
     await Promise.all(
       this.#members.map(

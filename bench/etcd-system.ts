@@ -53,6 +53,10 @@ export class EtcdSystem implements BenchSystem {
     return this.#client.watch(key, count, onChange);
   }
 
+  failures(): string[] {
+    return this.#cluster.failures();
+  }
+
   async close(): Promise<void> {
     this.#client.close();
     await this.#cluster.destroy();

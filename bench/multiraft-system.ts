@@ -12,6 +12,9 @@ import { ProcessCluster } from '../test/process/process-cluster.js';
 import type { BenchSystem, Subscription } from './bench-system.js';
 
 const partitions = 12;
+const tailLines = 40;
+
+const tail = (log: string) => log.trimEnd().split('\n').slice(-tailLines).join('\n');
 
 export class MultiraftSystem implements BenchSystem {
   readonly name = 'multiraft';
@@ -94,6 +97,12 @@ export class MultiraftSystem implements BenchSystem {
     });
     await Promise.all(streams.map((s) => s.subscribed));
     return { cancel: () => abort.abort() };
+  }
+
+  failures(): string[] {
+    return this.#cluster.ids
+      .filter((id) => !this.#cluster.running(id))
+      .map((id) => `node ${id} exited; its last output:\n${tail(this.#cluster.output(id))}`);
   }
 
   async close(): Promise<void> {

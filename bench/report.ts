@@ -31,6 +31,8 @@ export interface SuiteResults {
   readonly groupCommit: GroupCommitFigures;
   readonly idle: IdleCostFigures & { readonly partitions: number; readonly idleMs: number };
   readonly workloads: readonly WorkloadResult[];
+  /** Why the workloads stopped early (a server process exited, say); absent when all ran. */
+  readonly aborted?: string;
 }
 
 export interface Target {

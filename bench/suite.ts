@@ -82,23 +82,7 @@ const systems: BenchSystem[] = [await MultiraftSystem.start()];
 try {
   if (etcd.ok) systems.push(await EtcdSystem.start());
   for (const s of systems) await prepare(s);
-  const results: WorkloadResult[] = [];
-  for (const w of workloads) {
-    const reps: Partial<Record<SystemName, RunFigures[]>> = {};
-    for (let rep = 0; rep < repetitions; rep++) {
-      // Alternate which system goes first, so neither always runs on a warmer or cooler machine.
-      const order = rep % 2 === 0 ? systems : [...systems].reverse();
-      for (const s of order) {
-        const figures = await run(s, w, timing);
-        reps[s.name] = [...(reps[s.name] ?? []), figures];
-        console.log(`${w.label} · ${s.name} #${rep + 1}: ${describe(figures, w.unit)}`);
-      }
-    }
-    const medians: Partial<Record<SystemName, RunFigures>> = {};
-    for (const [name, list] of Object.entries(reps) as [SystemName, RunFigures[]][])
-      medians[name] = medianOf(list);
-    results.push({ workload: w, median: medians, repetitions: reps });
-  }
+  const { results, aborted } = await measure(systems);
   const date = new Date().toISOString().slice(0, 10);
   const suite: SuiteResults = {
     date,
@@ -111,6 +95,7 @@ try {
     groupCommit: g,
     idle: { ...idle, partitions: idlePartitions, idleMs },
     workloads: results,
+    ...(aborted === undefined ? {} : { aborted }),
   };
   mkdirSync(resultsDir, { recursive: true });
   const base = `${resultsDir}${date}${quick ? '-quick' : ''}`;
@@ -120,9 +105,45 @@ try {
   if (!quick) writeFileSync(`${resultsDir}latest.svg`, svg);
   console.log(`\n${table(suite)}\n\nresults: ${base}.json, chart: ${base}.svg`);
   if (quick) console.log('quick run: 1 repetition of short intervals; figures are indicative only');
+  if (aborted !== undefined) console.log(`stopped early: ${aborted.split('\n')[0]}`);
   console.log(targetLines(suite));
 } finally {
   for (const s of systems) await s.close();
+}
+
+/**
+ * Every workload on every system. When a run fails (a server process exited, say), the suite
+ * stops measuring, says why with the processes' last output, and reports what it has.
+ */
+async function measure(
+  systems: readonly BenchSystem[],
+): Promise<{ results: WorkloadResult[]; aborted?: string }> {
+  const results: WorkloadResult[] = [];
+  for (const w of workloads) {
+    const reps: Partial<Record<SystemName, RunFigures[]>> = {};
+    for (let rep = 0; rep < repetitions; rep++) {
+      // Alternate which system goes first, so neither always runs on a warmer or cooler machine.
+      const order = rep % 2 === 0 ? systems : [...systems].reverse();
+      for (const s of order) {
+        try {
+          const figures = await run(s, w, timing);
+          reps[s.name] = [...(reps[s.name] ?? []), figures];
+          console.log(`${w.label} · ${s.name} #${rep + 1}: ${describe(figures, w.unit)}`);
+        } catch (e) {
+          const failures = systems.flatMap((x) => x.failures());
+          const aborted = `${w.label} · ${s.name} #${rep + 1} failed: ${(e as Error).message}`;
+          console.error(`${aborted}\n${failures.join('\n')}`);
+          return { results, aborted: [aborted, ...failures].join('\n') };
+        }
+      }
+    }
+    const medians: Partial<Record<SystemName, RunFigures>> = {};
+    for (const [name, list] of Object.entries(reps) as [SystemName, RunFigures[]][]) {
+      medians[name] = medianOf(list);
+    }
+    results.push({ workload: w, median: medians, repetitions: reps });
+  }
+  return { results };
 }
 
 function describe(r: RunFigures, unit: string): string {
