@@ -7,53 +7,26 @@
 //    in flight on one client object, spread over sessions on every partition; then the same two
 //    through the SDK (`connect()`), the 256 writers spread over 1,000 values.
 
-import { readFileSync } from 'node:fs';
 import { connect } from '../src/client/index.js';
 import { PartitionClient } from '../src/client/partition-client.js';
 import { partitionId } from '../src/common/index.js';
 import { ProcessCluster } from '../test/process/process-cluster.js';
 import { ValueSession } from '../test/process/value-session.js';
+import { idleCost } from './idle-cost.js';
+import { fmt, percentile } from './stats.js';
 
 const quick = process.argv.includes('--quick');
 const idleMs = quick ? 3_000 : 10_000;
 const latencyOps = quick ? 300 : 2_000;
 const throughputMs = quick ? 3_000 : 10_000;
 
-const fmt = (n: number, digits = 0) =>
-  n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
-const percentile = (sorted: number[], q: number) =>
-  sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Resident set size and CPU seconds (user + system) of a process, from /proc. */
-function usage(pid: number): { rssMiB: number; cpuSec: number } {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const rssKiB = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  const ticks = Number(stat[11]) + Number(stat[12]);
-  return { rssMiB: rssKiB / 1024, cpuSec: ticks / 100 };
-}
-
 async function idleNode(nodes: number, partitions: number, replication: number): Promise<void> {
-  const t0 = performance.now();
-  const cluster = await ProcessCluster.start({ nodes, partitions, replication, entry: 'build' });
-  try {
-    await cluster.waitAllReady();
-    const readyMs = performance.now() - t0;
-    await sleep(2_000);
-    const before = cluster.ids.map((id) => usage(cluster.pid(id)!));
-    await sleep(idleMs);
-    const after = cluster.ids.map((id) => usage(cluster.pid(id)!));
-    const cpu = after.map((a, i) => (100 * (a.cpuSec - before[i]!.cpuSec)) / (idleMs / 1000));
-    const rss = after.map((a) => a.rssMiB);
-    console.log(
-      `${nodes} node(s), ${fmt(partitions)} partitions × ${replication}: ready in ${fmt(readyMs)} ms; ` +
-        `idle RSS ${rss.map((r) => `${fmt(r)} MiB`).join(' / ')}; ` +
-        `idle CPU ${cpu.map((c) => `${fmt(c, 1)} %`).join(' / ')} of a core`,
-    );
-  } finally {
-    await cluster.destroy();
-  }
+  const f = await idleCost({ nodes, partitions, replication, idleMs, settleMs: 2_000 });
+  console.log(
+    `${nodes} node(s), ${fmt(partitions)} partitions × ${replication}: ready in ${fmt(f.readyMs)} ms; ` +
+      `idle RSS ${f.rssMiB.map((r) => `${fmt(r)} MiB`).join(' / ')}; ` +
+      `idle CPU ${f.cpuPercent.map((c) => `${fmt(c, 1)} %`).join(' / ')} of a core`,
+  );
 }
 
 async function writes(): Promise<void> {
