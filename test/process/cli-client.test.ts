@@ -224,6 +224,7 @@ describe('multiraft value', () => {
         value: 'final',
         version: expect.any(Number),
         prevValue: `warm-up ${count - 1}`,
+        prevVersion: events[before - 1]!.version,
       },
       { type: 'deleted', value: 'final', version: expect.any(Number), expired: false },
     ]);
