@@ -27,6 +27,7 @@ export {
   type Ttl,
   UnavailableError,
   type ValueCallOptions,
+  ValueDecodeError,
   type ValueEvent,
   type Versioned,
 } from './client/index.js';

@@ -10,6 +10,7 @@ import {
   StreamOverflowError,
   TimeoutError,
   UnavailableError,
+  ValueDecodeError,
 } from '../client/index.js';
 import { clientExitCodes as codes, errorLine, exitCodeOf } from './client-exit-codes.js';
 
@@ -27,6 +28,7 @@ test('each error class has its exit code; an unknown outcome is told apart from 
     [new TimeoutError(10, true), codes.outcomeUnknown],
     [new AbortedError(true, undefined), codes.outcomeUnknown],
     [new SessionExpiredError(true), codes.outcomeUnknown],
+    [new ValueDecodeError('default/x', new TypeError('not UTF-8')), codes.unexpected],
   ] as const;
   for (const [error, code] of cases)
     expect([error.name, exitCodeOf(error)]).toEqual([error.name, code]);

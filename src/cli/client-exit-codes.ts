@@ -8,11 +8,12 @@ import {
   InvalidArgumentError,
   type MultiraftError,
   NotFoundError,
+  ValueDecodeError,
 } from '../client/index.js';
 
 export const clientExitCodes = {
   ok: 0,
-  /** A bug or an error no other code covers (a stack trace on stderr). */
+  /** A bug or an error no other code covers (a stack trace on stderr), or a value not text. */
   unexpected: 1,
   /** A usage error or an invalid argument (bad flag, name, ttl, value too large). */
   usage: 2,
@@ -29,7 +30,8 @@ export type ClientExitCode = (typeof clientExitCodes)[keyof typeof clientExitCod
 
 /** For `--help`, README and docs/client.md say the same. */
 export const clientExitCodesHelp = [
-  'Exit codes: 0 ok; 1 unexpected error; 2 usage or invalid argument; 3 not found;',
+  'Exit codes: 0 ok; 1 unexpected error or a stored value that is not UTF-8 text; 2 usage or',
+  'invalid argument; 3 not found;',
   '4 conflict (--if-version) or already exists (--if-absent); 5 unavailable, nothing happened',
   '(retry is safe); 6 outcome unknown (a change may have happened). Errors print one line on',
   'stderr: CODE: message.',
@@ -41,6 +43,7 @@ export function exitCodeOf(error: MultiraftError): ClientExitCode {
     return clientExitCodes.conflict;
   }
   if (error instanceof InvalidArgumentError) return clientExitCodes.usage;
+  if (error instanceof ValueDecodeError) return clientExitCodes.unexpected;
   return error.mayHaveApplied ? clientExitCodes.outcomeUnknown : clientExitCodes.unavailable;
 }
 

@@ -42,6 +42,7 @@ import {
   StreamOverflowError,
   TimeoutError,
   UnavailableError,
+  ValueDecodeError,
 } from './value-errors.js';
 
 export interface CallOptions {
@@ -167,7 +168,7 @@ export class AtomicValueClient<T> {
     }
     return {
       version: Number(answer.output.value.index),
-      prevValue: this.#codec.decode(answer.output.value.prevValue.value),
+      prevValue: this.#decode(answer.output.value.prevValue.value),
     };
   }
 
@@ -382,8 +383,17 @@ export class AtomicValueClient<T> {
     return version;
   }
 
+  /** A stored value in the caller's type; bytes another codec wrote are a typed error. */
+  #decode(bytes: Uint8Array): T {
+    try {
+      return this.#codec.decode(bytes);
+    } catch (error) {
+      throw new ValueDecodeError(this.#key, error);
+    }
+  }
+
   #versioned(v: Value): Versioned<T> {
-    return { value: this.#codec.decode(v.value), version: Number(v.index) };
+    return { value: this.#decode(v.value), version: Number(v.index) };
   }
 
   #event(e: StateEvent['event']): ValueEvent<T> | undefined {
@@ -396,7 +406,7 @@ export class AtomicValueClient<T> {
         return {
           type: 'updated',
           ...this.#versioned(value),
-          prevValue: this.#codec.decode(prevValue.value),
+          prevValue: this.#decode(prevValue.value),
           prevVersion: Number(prevValue.index),
         };
       }

@@ -53,4 +53,5 @@ export {
   StreamOverflowError,
   TimeoutError,
   UnavailableError,
+  ValueDecodeError,
 } from './value-errors.js';

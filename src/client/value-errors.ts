@@ -121,3 +121,14 @@ export class StreamOverflowError extends MultiraftError {
     super(`the consumer fell ${bufferMax} events behind; read again and subscribe again`, false);
   }
 }
+
+/** The stored value does not decode with this handle's codec (another codec wrote it). */
+export class ValueDecodeError extends MultiraftError {
+  override readonly name = 'ValueDecodeError';
+  readonly code = 'DECODE_FAILED';
+  constructor(key: string, cause: unknown) {
+    super(`${key} holds a value this codec cannot decode: ${(cause as Error).message}`, false, {
+      cause,
+    });
+  }
+}

@@ -115,6 +115,12 @@ describe('the SDK on a 3-node cluster', () => {
     const raw = client.atomicValue('raw');
     await raw.set(new Uint8Array([1, 2, 3]), { ttl: '1m' });
     expect((await raw.get()).value).toEqual(new Uint8Array([1, 2, 3]));
+    // Bytes that are not UTF-8, read as text: a typed error, not the decoder's TypeError.
+    await raw.set(new Uint8Array([0xff, 0xfe]));
+    await expect(client.atomicValue('raw', { codec: 'string' }).get()).rejects.toMatchObject({
+      name: 'ValueDecodeError',
+      code: 'DECODE_FAILED',
+    });
   });
 
   test('exactly once while connections are cut: every acknowledged set applied once', async () => {
