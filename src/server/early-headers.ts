@@ -22,14 +22,20 @@ export function withEarlyHeaders<T>(res: Http2ServerResponse, handle: () => T): 
 export function earlyHeaders(headers: Headers): () => void {
   const res = current.getStore();
   return () => {
-    if (res === undefined || res.headersSent) return;
+    // The client may be gone by the time the subscription is in place: nothing to send then.
+    if (res === undefined || res.headersSent || res.stream.destroyed || res.stream.closed) return;
     const fields: Record<string, string> = {};
     headers.forEach((value, key) => {
       fields[key] = value;
     });
-    res.writeHead(200, fields);
-    // Node's compatibility response has flushHeaders (the type definitions lack it).
-    (res as unknown as { flushHeaders(): void }).flushHeaders();
+    try {
+      res.writeHead(200, fields);
+      // Node's compatibility response has flushHeaders (the type definitions lack it).
+      (res as unknown as { flushHeaders(): void }).flushHeaders();
+    } catch {
+      // The stream closed between the check and the write; the adapter sees the end itself.
+      return;
+    }
     // The adapter calls writeHead once more with the same headers after the first message.
     res.writeHead = () => res;
   };
