@@ -33,7 +33,7 @@ export interface NodeTlsMaterial {
 export async function readTlsMaterial(
   config: Pick<NodeConfig, 'tls' | 'apiTls'>,
 ): Promise<NodeTlsMaterial> {
-  const [peer, api] = await Promise.all([readPeer(config.tls), readApi(config.apiTls)]);
+  const [peer, api] = await allInOrder([readPeer(config.tls), readApi(config.apiTls)] as const);
   return { peer, api };
 }
 
@@ -52,24 +52,38 @@ export function apiDialTls(material: NodeTlsMaterial): ClientTlsOptions | undefi
 
 async function readPeer(files: TlsFiles | undefined): Promise<PeerTlsMaterial | undefined> {
   if (files === undefined) return undefined;
-  const [cert, key, ca] = await Promise.all([
+  const [cert, key, ca] = await allInOrder([
     readPem('tlsCert', files.certFile),
     readPem('tlsKey', files.keyFile),
     readPem('tlsCa', files.caFile),
-  ]);
+  ] as const);
   check('tlsCert', files, { cert, key, ca });
   return { cert, key, ca };
 }
 
 async function readApi(files: ApiTlsFiles | undefined): Promise<ApiTlsMaterial | undefined> {
   if (files === undefined) return undefined;
-  const [cert, key, ca] = await Promise.all([
+  const [cert, key, ca] = await allInOrder([
     readPem('apiTlsCert', files.certFile),
     readPem('apiTlsKey', files.keyFile),
     files.caFile === undefined ? undefined : readPem('apiTlsCa', files.caFile),
-  ]);
+  ] as const);
   check('apiTlsCert', files, { cert, key, ...(ca === undefined ? {} : { ca }) });
   return { cert, key, ca };
+}
+
+/**
+ * Awaits every read (they run in parallel) and, when some failed, throws the first failure in
+ * the order given: the error a user sees does not depend on which file the disk answered first.
+ */
+async function allInOrder<T extends readonly unknown[]>(
+  reads: T,
+): Promise<{ -readonly [K in keyof T]: Awaited<T[K]> }> {
+  const settled = await Promise.allSettled(reads);
+  for (const result of settled) if (result.status === 'rejected') throw result.reason;
+  return settled.map((r) => (r as PromiseFulfilledResult<unknown>).value) as {
+    -readonly [K in keyof T]: Awaited<T[K]>;
+  };
 }
 
 async function readPem(key: string, file: string): Promise<string> {
