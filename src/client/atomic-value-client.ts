@@ -8,14 +8,9 @@ import { DurationSchema } from '@bufbuild/protobuf/wkt';
 import { BoundedChannel, type PartitionId } from '../common/index.js';
 import type { ServiceResult } from '../fsm/index.js';
 import type { Event as StateEvent, Value } from '../gen/atomix/multiraft/atomic/value/v1/fsm_pb.js';
-import { QueryInputSchema, Status } from '../gen/multiraft/v1/output_pb.js';
+import { Status } from '../gen/multiraft/v1/output_pb.js';
 import { atomicValueService } from '../primitives/index.js';
-import type {
-  Call,
-  PartitionSessions,
-  PrimitiveName,
-  SessionCallFailure,
-} from '../session/index.js';
+import type { PartitionSessions, PrimitiveName, SessionCallFailure } from '../session/index.js';
 import {
   type AtomicValueAnswer,
   type AtomicValueInput,
@@ -23,12 +18,13 @@ import {
   atomicValuePayload,
   eventsPayload,
   getPayload,
+  primitiveQuery,
   resultOfCommand,
-  watchPayload,
 } from './atomic-value-wire.js';
 import type { Codec } from './codec.js';
 import { CallGaveUpError } from './errors.js';
 import type { PartitionClient } from './partition-client.js';
+import { CommandFailedError, type CommandFailure, runCommand } from './session-command.js';
 import { type Ttl, ttlMs } from './ttl.js';
 import {
   AbortedError,
@@ -44,6 +40,7 @@ import {
   UnavailableError,
   ValueDecodeError,
 } from './value-errors.js';
+import { watchValue } from './value-watch.js';
 
 export interface CallOptions {
   readonly signal?: AbortSignal;
@@ -198,13 +195,13 @@ export class AtomicValueClient<T> {
       overflow: 'latest',
       onAbandon: () => end(),
     });
-    let call: Call | undefined;
     let ended = false;
+    let watch: { stop(): void } | undefined;
     const end = (error?: MultiraftError) => {
       if (ended) return;
       ended = true;
       untrack();
-      call?.abandon();
+      watch?.stop();
       channel.end(error);
       options.signal?.removeEventListener('abort', onAbort);
     };
@@ -212,37 +209,15 @@ export class AtomicValueClient<T> {
     const untrack = c.track((error) => end(error));
     if (c.closed) end(new ClosedError());
     else if (options.signal?.aborted) end();
-    else options.signal?.addEventListener('abort', onAbort, { once: true });
-    // A watch needs the primitive to exist before any value does.
-    c.sessions.ensure(this.#partition, this.#primitive, Number.POSITIVE_INFINITY, {
-      failed: (failure) => end(this.#streamFailure(failure)),
-      ready: () => {
-        if (ended) return;
-        call = c.calls.call({
-          partition: this.#partition,
-          payload: { kind: 'query', input: this.#queryInput(watchPayload) },
-          deadline: Number.POSITIVE_INFINITY,
-          stream: true,
-          onReply: (reply) => {
-            if (reply.kind === 'end') {
-              // The leader ended its watcher: watch again (the current value comes first).
-              call?.retryNow();
-              return false;
-            }
-            if (reply.kind !== 'result') return false;
-            const answer = answerOf(reply.result);
-            if (!answer.ok) {
-              end(this.#failed(answer, 0));
-              return true;
-            }
-            if (answer.output.case === 'watch') {
-              const v = answer.output.value.value;
-              channel.push(v === undefined ? null : this.#versioned(v));
-            }
-            return false;
-          },
-          onGiveUp: () => end(new UnavailableError('the watch gave up')),
-        });
+    if (ended) return channel;
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    const target = { partition: this.#partition, primitive: this.#primitive };
+    watch = watchValue(c.calls, c.sessions, target, Number.POSITIVE_INFINITY, {
+      value: (v) => channel.push(v === undefined ? null : this.#versioned(v)),
+      ended: (why) => {
+        if (why.kind === 'refused') end(this.#failed(why.answer, 0));
+        else if (why.kind === 'no-primitive') end(this.#streamFailure(why.failure));
+        else end(new UnavailableError('the watch gave up'));
       },
     });
     return channel;
@@ -302,41 +277,21 @@ export class AtomicValueClient<T> {
     return { subscribed, [Symbol.asyncIterator]: () => channel[Symbol.asyncIterator]() };
   }
 
-  #command(input: AtomicValueInput, options: CallOptions): Promise<AtomicValueAnswer> {
+  async #command(input: AtomicValueInput, options: CallOptions): Promise<AtomicValueAnswer> {
     const c = this.#c;
-    if (c.closed) return Promise.reject(new ClosedError());
+    if (c.closed) throw new ClosedError();
     const timeoutMs = options.timeoutMs ?? c.timeoutMs;
     const { signal } = options;
-    if (signal?.aborted) return Promise.reject(new AbortedError(false, signal.reason));
-    const payload = atomicValuePayload(input);
-    return new Promise((resolve, reject) => {
-      let settled = false;
-      const settle = (then: () => void) => {
-        if (settled) return;
-        settled = true;
-        timer.cancel();
-        signal?.removeEventListener('abort', onAbort);
-        then();
-      };
-      const deadline = c.calls.timers.now + timeoutMs;
-      const call = c.sessions.command(this.#partition, this.#primitive, payload, deadline, {
-        output: (out) => settle(() => resolve(answerOf(resultOfCommand(out)))),
-        failed: (failure) => settle(() => reject(this.#callFailure(failure, timeoutMs))),
-      });
-      // The session layer checks the deadline between attempts; this timer keeps the promise's.
-      const timer = c.calls.timers.after(timeoutMs, () =>
-        settle(() => {
-          call.cancel();
-          reject(new TimeoutError(timeoutMs, true));
-        }),
-      );
-      const onAbort = () =>
-        settle(() => {
-          call.cancel();
-          reject(new AbortedError(true, signal?.reason));
-        });
-      signal?.addEventListener('abort', onAbort, { once: true });
-    });
+    if (signal?.aborted) throw new AbortedError(false, signal.reason);
+    const target = { partition: this.#partition, primitive: this.#primitive };
+    const deadline = c.calls.timers.now + timeoutMs;
+    try {
+      const out = await runCommand(c.sessions, target, atomicValuePayload(input), deadline, signal);
+      return answerOf(resultOfCommand(out));
+    } catch (error) {
+      if (!(error instanceof CommandFailedError)) throw error;
+      throw this.#callFailure(error.failure, timeoutMs);
+    }
   }
 
   async #query(options: CallOptions): Promise<AtomicValueAnswer> {
@@ -345,10 +300,14 @@ export class AtomicValueClient<T> {
     const timeoutMs = options.timeoutMs ?? c.timeoutMs;
     let result: ServiceResult;
     try {
-      ({ result } = await c.calls.query(this.#partition, this.#queryInput(getPayload), {
-        timeoutMs,
-        ...(options.signal === undefined ? {} : { signal: options.signal }),
-      }));
+      ({ result } = await c.calls.query(
+        this.#partition,
+        primitiveQuery(this.#primitive, getPayload),
+        {
+          timeoutMs,
+          ...(options.signal === undefined ? {} : { signal: options.signal }),
+        },
+      ));
     } catch (error) {
       if (!(error instanceof CallGaveUpError)) throw error;
       if (c.closed) throw new ClosedError();
@@ -357,13 +316,6 @@ export class AtomicValueClient<T> {
       throw new TimeoutError(timeoutMs, false);
     }
     return answerOf(result);
-  }
-
-  #queryInput(payload: Uint8Array) {
-    return create(QueryInputSchema, {
-      target: { case: 'primitive', value: this.#primitive },
-      payload,
-    });
   }
 
   #ttl(ttl: Ttl | undefined) {
@@ -446,8 +398,10 @@ export class AtomicValueClient<T> {
     return new UnavailableError(`${Status[answer.status]}: ${answer.message}`);
   }
 
-  #callFailure(failure: SessionCallFailure, timeoutMs: number): MultiraftError {
+  #callFailure(failure: CommandFailure, timeoutMs: number): MultiraftError {
     switch (failure.code) {
+      case 'ABORTED':
+        return new AbortedError(failure.mayHaveApplied, failure.reason);
       case 'UNAVAILABLE':
         return new UnavailableError('no session could be opened on the partition in time');
       case 'RESOURCE_EXHAUSTED':

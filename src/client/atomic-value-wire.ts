@@ -11,13 +11,23 @@ import {
   type Value,
   ValueSchema,
 } from '../gen/atomix/multiraft/atomic/value/v1/fsm_pb.js';
-import { type CommandOutput, Status } from '../gen/multiraft/v1/output_pb.js';
-import { servicePayload } from '../session/index.js';
+import {
+  type CommandOutput,
+  type QueryInput,
+  QueryInputSchema,
+  Status,
+} from '../gen/multiraft/v1/output_pb.js';
+import { type PrimitiveName, servicePayload } from '../session/index.js';
 
 export type AtomicValueInput = MessageInitShape<typeof AtomicValueInputSchema>['input'];
 
 export function atomicValuePayload(input: AtomicValueInput): Uint8Array {
   return toBinary(AtomicValueInputSchema, create(AtomicValueInputSchema, { input }));
+}
+
+/** A query of the primitive by name (no session, no service id needed). */
+export function primitiveQuery(primitive: PrimitiveName, payload: Uint8Array): QueryInput {
+  return create(QueryInputSchema, { target: { case: 'primitive', value: primitive }, payload });
 }
 
 export const getPayload = atomicValuePayload({ case: 'get', value: {} });

@@ -21,11 +21,13 @@ import {
   atomicValuePayload,
   eventsPayload,
   getPayload,
+  primitiveQuery,
   resultOfCommand,
-  watchPayload,
 } from '../client/atomic-value-wire.js';
 import { CallGaveUpError } from '../client/errors.js';
 import type { PartitionClient } from '../client/partition-client.js';
+import { CommandFailedError, type CommandFailure, runCommand } from '../client/session-command.js';
+import { watchValue } from '../client/value-watch.js';
 import { assert, BoundedChannel, type PartitionId, partitionOf } from '../common/index.js';
 import { defaultServiceLimits, type ServiceResult } from '../fsm/index.js';
 import type {
@@ -42,10 +44,9 @@ import {
   type WatchResponse,
   WatchResponseSchema,
 } from '../gen/multiraft/v1/atomic_value_pb.js';
-import { type CommandOutput, QueryInputSchema, Status } from '../gen/multiraft/v1/output_pb.js';
+import { type CommandOutput, Status } from '../gen/multiraft/v1/output_pb.js';
 import { atomicValueService } from '../primitives/index.js';
 import {
-  type Call,
   PartitionSessions,
   type PrimitiveName,
   type SessionCallFailure,
@@ -233,42 +234,30 @@ export class AtomicValueService {
   }
 
   /** Runs a change on the node's session; resolves with the primitive's output when OK. */
-  #command(
+  async #command(
     target: Target,
     input: AtomicValueInput,
     ctx: HandlerContext,
   ): Promise<ReturnType<typeof decodeOutput>> {
-    const payload = atomicValuePayload(input);
     const deadline = this.#client.timers.now + this.#deadlineMs(ctx);
-    return new Promise((resolve, reject) => {
-      const onAbort = () => {
-        call.cancel();
-        reject(new ConnectError('cancelled (the change may have happened)', Code.Canceled));
-      };
-      const call = this.#sessions.command(target.partition, target.primitive, payload, deadline, {
-        output: (out: CommandOutput) => {
-          ctx.signal.removeEventListener('abort', onAbort);
-          try {
-            resolve(decodeOutput(resultOfCommand(out)));
-          } catch (error) {
-            reject(error);
-          }
-        },
-        failed: (failure) => {
-          ctx.signal.removeEventListener('abort', onAbort);
-          reject(errorOfFailure(failure));
-        },
-      });
-      if (ctx.signal.aborted) onAbort();
-      else ctx.signal.addEventListener('abort', onAbort, { once: true });
-    });
+    let out: CommandOutput;
+    try {
+      out = await runCommand(
+        this.#sessions,
+        target,
+        atomicValuePayload(input),
+        deadline,
+        ctx.signal,
+      );
+    } catch (error) {
+      if (!(error instanceof CommandFailedError)) throw error;
+      throw errorOfFailure(error.failure);
+    }
+    return decodeOutput(resultOfCommand(out));
   }
 
   async #get(target: Target, ctx: HandlerContext): Promise<ServiceResult> {
-    const input = create(QueryInputSchema, {
-      target: { case: 'primitive', value: target.primitive },
-      payload: getPayload,
-    });
+    const input = primitiveQuery(target.primitive, getPayload);
     try {
       const { result } = await this.#client.query(target.partition, input, {
         timeoutMs: this.#deadlineMs(ctx),
@@ -285,59 +274,24 @@ export class AtomicValueService {
     }
   }
 
-  /** Creates the primitive if need be: a watch needs it to exist before any value does. */
-  #ensure(target: Target, ctx: HandlerContext): Promise<void> {
-    const deadline = this.#client.timers.now + this.#deadlineMs(ctx);
-    return new Promise((resolve, reject) => {
-      this.#sessions.ensure(target.partition, target.primitive, deadline, {
-        ready: resolve,
-        failed: (failure) => reject(errorOfFailure(failure)),
-      });
-    });
-  }
-
   async *#watch(target: Target, ctx: HandlerContext): AsyncIterable<WatchResponse> {
-    await this.#ensure(target, ctx);
     // Only the newest value matters to a watcher: a slow one skips to it.
     const channel = new BoundedChannel<WatchResponse>({ capacity: 1, overflow: 'latest' });
-    const input = create(QueryInputSchema, {
-      target: { case: 'primitive', value: target.primitive },
-      payload: watchPayload,
+    const createDeadline = this.#client.timers.now + this.#limits.callTimeoutMs;
+    const watch = watchValue(this.#client, this.#sessions, target, createDeadline, {
+      value: (v) => channel.push(create(WatchResponseSchema, { value: plainValueOf(v) })),
+      ended: (why) => {
+        if (why.kind === 'refused') channel.end(errorOfAnswer(why.answer));
+        else if (why.kind === 'no-primitive') channel.end(errorOfFailure(why.failure));
+        else channel.end(new ConnectError('the watch gave up', Code.Unavailable));
+      },
     });
-    let call: Call | undefined;
     const stop = (error?: Error) => {
-      call?.abandon();
+      watch.stop();
       channel.end(error);
     };
     const onClose = () => stop(new ConnectError('the node is shutting down', Code.Unavailable));
     this.#streams.add(onClose);
-    call = this.#client.call({
-      partition: target.partition,
-      payload: { kind: 'query', input },
-      deadline: Number.POSITIVE_INFINITY,
-      stream: true,
-      onReply: (reply) => {
-        if (reply.kind === 'end') {
-          // The node ended its watcher (the primitive's state was replaced, say): watch again,
-          // which sends the current value first.
-          call?.retryNow();
-          return false;
-        }
-        if (reply.kind !== 'result') return false;
-        try {
-          const out = decodeOutput(reply.result);
-          if (out.case === 'watch') {
-            channel.push(create(WatchResponseSchema, { value: plainValueOf(out.value.value) }));
-          }
-          return false;
-        } catch (error) {
-          channel.end(error as Error);
-          return true;
-        }
-      },
-      onGiveUp: () => channel.end(new ConnectError('the watch gave up', Code.Unavailable)),
-    });
-    // The client may have gone while the primitive was being created.
     if (ctx.signal.aborted) stop();
     else ctx.signal.addEventListener('abort', () => stop(), { once: true });
     try {
@@ -408,10 +362,15 @@ interface Target {
 function decodeOutput(result: ServiceResult) {
   const answer = answerOf(result);
   if (answer.ok) return answer.output;
+  throw errorOfAnswer(answer);
+}
+
+/** The gRPC error of a failed answer, with the current value in the details when there is one. */
+function errorOfAnswer(answer: Extract<AtomicValueAnswer, { ok: false }>): ConnectError {
   const error = new ConnectError(messageOf(answer), codeOfStatus(answer.status));
   const current = plainValueOf(answer.current);
   if (current !== undefined) error.details.push({ desc: ValueSchema, value: current });
-  throw error;
+  return error;
 }
 
 /**
@@ -487,7 +446,10 @@ export function codeOfStatus(status: Status): Code {
 }
 
 /** The gRPC error of a call that got no answer: UNAVAILABLE only when nothing happened. */
-function errorOfFailure(failure: SessionCallFailure): ConnectError {
+function errorOfFailure(failure: CommandFailure): ConnectError {
+  if (failure.code === 'ABORTED') {
+    return new ConnectError('cancelled (the change may have happened)', Code.Canceled);
+  }
   if (!failure.mayHaveApplied) {
     return failure.code === 'RESOURCE_EXHAUSTED'
       ? new ConnectError('too many calls in flight on this node', Code.ResourceExhausted)

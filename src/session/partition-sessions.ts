@@ -8,6 +8,7 @@
 import { create, type MessageInitShape } from '@bufbuild/protobuf';
 import {
   assert,
+  Backoff,
   type PartitionId,
   type SequenceNum,
   type ServiceId,
@@ -84,6 +85,16 @@ export interface SessionCall {
   cancel(): void;
 }
 
+/** A call sent on a session, with its number. */
+interface Sent {
+  readonly call: Call;
+  readonly seq: SequenceNum;
+  /** Over on this client: the number is released (retired by the next keep-alive). */
+  finish(): void;
+  /** Stops the call (no handler runs) and releases its number. */
+  cancel(): void;
+}
+
 interface Waiter {
   readonly deadline: number;
   /** The session and its primitive are ready (or the waiter failed). */
@@ -110,6 +121,8 @@ interface PartitionState {
 export class PartitionSessions {
   readonly #o: PartitionSessionsOptions;
   readonly #pollMs: number;
+  /** Between failed attempts to open a partition's session. */
+  readonly #openBackoff: Backoff;
   readonly #partitions = new Map<PartitionId, PartitionState>();
   #stopped = false;
   sessionsOpened = 0;
@@ -120,6 +133,11 @@ export class PartitionSessions {
     assert(options.setupTimeoutMs > 0, 'the setup timeout must be positive');
     this.#o = options;
     this.#pollMs = options.pollMs ?? 50;
+    this.#openBackoff = new Backoff(() => options.host.random.float(), {
+      baseMs: 50,
+      maxMs: 1_000,
+      jitter: 'equal',
+    });
   }
 
   /** Open sessions. */
@@ -129,7 +147,11 @@ export class PartitionSessions {
     return n;
   }
 
-  /** Runs a unary command on the primitive; `deadline` in the host's time. */
+  /**
+   * Runs a unary command on the primitive; `deadline` in the host's time. Exactly one handler
+   * runs, by the deadline at the latest (a Call checks it only between attempts, so the deadline
+   * is kept here), unless the call is cancelled first.
+   */
   command(
     partition: PartitionId,
     primitive: PrimitiveName,
@@ -137,51 +159,42 @@ export class PartitionSessions {
     deadline: number,
     handlers: CommandHandlers,
   ): SessionCall {
-    let cancelled = false;
-    let cancelCall: (() => void) | undefined;
+    const timers = this.#o.host.timers;
+    let sent: Sent | undefined;
+    let settled = false;
+    const settle = (then: () => void) => {
+      if (settled) return;
+      settled = true;
+      timer.cancel();
+      then();
+    };
+    const timer = timers.after(Math.max(0, deadline - timers.now), () =>
+      settle(() => {
+        sent?.cancel();
+        handlers.failed({ code: 'DEADLINE_EXCEEDED', mayHaveApplied: sent !== undefined });
+      }),
+    );
     this.#withService(partition, primitive, {
       deadline,
-      failed: (failure) => handlers.failed(failure),
+      failed: (failure) => settle(() => handlers.failed(failure)),
       ready: (session, service) => {
-        if (cancelled) return;
-        if (!session.hasCapacity()) return handlers.failed(resourceExhausted);
-        const seq = session.allocate();
-        const input = sessionCommand(session.id, seq, {
-          case: 'serviceInput',
-          value: { serviceId: BigInt(service), payload },
-        });
-        const call: Call = this.#track(partition, session, (f) => handlers.failed(f), {
-          partition,
-          payload: { kind: 'propose', input },
+        if (settled) return;
+        if (!session.hasCapacity()) return settle(() => handlers.failed(resourceExhausted));
+        sent = this.#send(partition, session, service, payload, {
           deadline,
-          onReply: (reply) => {
-            if (reply.kind !== 'output') return false;
-            session.finish(seq);
-            this.#untrack(partition, call);
-            handlers.output(reply.output);
-            if (reply.output.status === Status.SESSION_EXPIRED) this.#lost(partition, session);
+          lost: (failure) => settle(() => handlers.failed(failure)),
+          onOutput: (out) => {
+            sent?.finish();
+            settle(() => handlers.output(out));
+            if (out.status === Status.SESSION_EXPIRED) this.#lost(partition, session);
             return true;
           },
-          onGiveUp: (mayHaveApplied) => {
-            session.finish(seq);
-            handlers.failed({ code: 'DEADLINE_EXCEEDED', mayHaveApplied });
-          },
+          onGiveUp: (mayHaveApplied) =>
+            settle(() => handlers.failed({ code: 'DEADLINE_EXCEEDED', mayHaveApplied })),
         });
-        cancelCall = () => {
-          if (call.over) return;
-          call.abandon();
-          this.#untrack(partition, call);
-          session.finish(seq);
-        };
       },
     });
-    return {
-      cancel: () => {
-        cancelled = true;
-        cancelCall?.();
-        cancelCall = undefined;
-      },
-    };
+    return { cancel: () => settle(() => sent?.cancel()) };
   }
 
   /** Makes sure the primitive exists (creates it on this partition's session if need be). */
@@ -209,74 +222,49 @@ export class PartitionSessions {
     handlers: StreamHandlers,
   ): SessionCall {
     let cancelled = false;
-    let cancelCall: (() => void) | undefined;
+    let sent: Sent | undefined;
     this.#withService(partition, primitive, {
       deadline: Number.POSITIVE_INFINITY,
       failed: (failure) => handlers.failed(failure),
       ready: (session, service) => {
         if (cancelled) return;
         if (!session.hasCapacity()) return handlers.failed(resourceExhausted);
-        const seq = session.allocate();
-        session.startStream(seq);
-        const input = sessionCommand(session.id, seq, {
-          case: 'serviceInput',
-          value: { serviceId: BigInt(service), payload },
+        sent = this.#send(partition, session, service, payload, {
+          deadline: Number.POSITIVE_INFINITY,
+          stream: true,
+          lost: (failure) => handlers.failed(failure),
+          onOutput: (out) => {
+            const verdict = session.streamOutput(sent!.seq, Number(out.sequenceNum));
+            if (verdict === 'duplicate') return false;
+            if (verdict === 'gap') {
+              // An output went missing on the way (a broken connection): ask again. Everything
+              // past the acknowledged position is still cached, so the replay fills the gap.
+              sent!.call.retryNow();
+              return false;
+            }
+            if (out.status !== Status.OK) {
+              sent!.finish();
+              if (out.status === Status.SESSION_EXPIRED) {
+                handlers.failed({ code: 'SESSION_EXPIRED', mayHaveApplied: true });
+                this.#lost(partition, session);
+              } else {
+                handlers.ended(out.status, out.message);
+              }
+              return true;
+            }
+            if (out.done) sent!.finish();
+            handlers.output(out);
+            return out.done;
+          },
+          onGiveUp: () => {},
         });
-        const call: Call = this.#track(
-          partition,
-          session,
-          (failure) => {
-            session.finish(seq);
-            handlers.failed(failure);
-          },
-          {
-            partition,
-            payload: { kind: 'propose', input },
-            deadline: Number.POSITIVE_INFINITY,
-            stream: true,
-            onReply: (reply) => {
-              if (reply.kind !== 'output') return false;
-              const out = reply.output;
-              const verdict = session.streamOutput(seq, Number(out.sequenceNum));
-              if (verdict === 'duplicate') return false;
-              if (verdict === 'gap') {
-                // An output went missing on the way (a broken connection): ask again. Everything
-                // past the acknowledged position is still cached, so the replay fills the gap.
-                call.retryNow();
-                return false;
-              }
-              if (out.status !== Status.OK) {
-                session.finish(seq);
-                this.#untrack(partition, call);
-                if (out.status === Status.SESSION_EXPIRED) {
-                  handlers.failed({ code: 'SESSION_EXPIRED', mayHaveApplied: true });
-                  this.#lost(partition, session);
-                } else {
-                  handlers.ended(out.status, out.message);
-                }
-                return true;
-              }
-              if (out.done) session.finish(seq);
-              handlers.output(out);
-              return out.done;
-            },
-            onGiveUp: () => {},
-          },
-        );
-        cancelCall = () => {
-          if (call.over) return;
-          call.abandon();
-          this.#untrack(partition, call);
-          // The next keep-alive retires the number, which ends the stream on the leader.
-          session.finish(seq);
-        };
       },
     });
     return {
       cancel: () => {
         cancelled = true;
-        cancelCall?.();
-        cancelCall = undefined;
+        // The next keep-alive retires the number, which ends the stream on the leader.
+        sent?.cancel();
       },
     };
   }
@@ -338,6 +326,65 @@ export class PartitionSessions {
     }
   }
 
+  /**
+   * Sends a call of service `service` under the next number of `session`. `onOutput` gets the
+   * command's outputs and says when the call is over; `lost` runs if the session goes first.
+   */
+  #send(
+    partition: PartitionId,
+    session: ClientSession,
+    service: ServiceId,
+    payload: Uint8Array,
+    spec: {
+      readonly deadline: number;
+      readonly stream?: boolean;
+      readonly lost: (failure: SessionCallFailure) => void;
+      readonly onOutput: (output: CommandOutput) => boolean;
+      readonly onGiveUp: (mayHaveApplied: boolean) => void;
+    },
+  ): Sent {
+    const seq = session.allocate();
+    if (spec.stream) session.startStream(seq);
+    const input = sessionCommand(session.id, seq, {
+      case: 'serviceInput',
+      value: { serviceId: BigInt(service), payload },
+    });
+    // The call is over on this client: its number goes out with the next keep-alive.
+    const finish = () => {
+      session.finish(seq);
+      this.#untrack(partition, call);
+    };
+    const call: Call = this.#track(
+      partition,
+      session,
+      (failure) => {
+        session.finish(seq);
+        spec.lost(failure);
+      },
+      {
+        partition,
+        payload: { kind: 'propose', input },
+        deadline: spec.deadline,
+        ...(spec.stream ? { stream: true } : {}),
+        onReply: (reply) => reply.kind === 'output' && spec.onOutput(reply.output),
+        onGiveUp: (mayHaveApplied) => {
+          session.finish(seq);
+          spec.onGiveUp(mayHaveApplied);
+        },
+      },
+    );
+    return {
+      call,
+      seq,
+      finish,
+      cancel: () => {
+        if (call.over) return;
+        call.abandon();
+        finish();
+      },
+    };
+  }
+
   #withService(partition: PartitionId, primitive: PrimitiveName, waiter: Waiter): void {
     if (this.#stopped) return waiter.failed({ code: 'CLOSED', mayHaveApplied: false });
     const p = this.#partition(partition);
@@ -387,8 +434,7 @@ export class PartitionSessions {
       p.phase = 'closed';
       p.openFailures++;
       this.#failOverdue(p);
-      const delay = Math.min(1_000, 50 * 2 ** Math.min(p.openFailures, 5));
-      host.timers.after(delay, () => {
+      host.timers.after(this.#openBackoff.delayMs(p.openFailures - 1), () => {
         if (!this.#stopped && p.phase === 'closed' && p.waiting.length > 0) {
           this.#open(partition, p);
         }
