@@ -2,7 +2,7 @@
 // dials, and the faults of the nemesis expressed on them (partitions, one-way cuts, delay, loss).
 
 import type { NodeId, Prng } from '../../src/common/index.js';
-import { LinkProxy } from './link-proxy.js';
+import { LinkProxy } from '../process/link-proxy.js';
 
 export class ChaosNetwork {
   readonly #links = new Map<string, LinkProxy>();

@@ -16,12 +16,12 @@ import {
   SessionExpiredError,
 } from '../../src/client/index.js';
 import type { NodeId } from '../../src/common/index.js';
+import { LinkProxy } from './link-proxy.js';
 import { ProcessCluster } from './process-cluster.js';
-import { TcpProxy } from './tcp-proxy.js';
 
 let cluster: ProcessCluster;
 const clients: MultiraftClient[] = [];
-const proxies: TcpProxy[] = [];
+const proxies: LinkProxy[] = [];
 
 async function direct(): Promise<MultiraftClient> {
   const client = await connect({ endpoints: [...cluster.apiAddresses().values()] });
@@ -33,9 +33,9 @@ async function direct(): Promise<MultiraftClient> {
 async function proxied(options: { sessionTimeoutMs?: number } = {}) {
   const shape = await discover([...cluster.apiAddresses().values()]);
   const nodes = new Map<NodeId, string>();
-  const mine: TcpProxy[] = [];
+  const mine: LinkProxy[] = [];
   for (const [id, address] of shape.nodes) {
-    const proxy = await TcpProxy.start(address);
+    const proxy = await LinkProxy.start(Number(address.split(':')[1]));
     mine.push(proxy);
     nodes.set(id, proxy.address);
   }

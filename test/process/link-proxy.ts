@@ -1,14 +1,16 @@
-// One network link between two nodes under the harness's control: a TCP proxy on the path the
-// lower id dials (the transport keeps exactly one connection per pair, docs/transport.md). Each
-// direction passes, discards (a blackhole: bytes are read and lost), or delays its bytes. A
-// direction that lost bytes leaves its stream mid-frame, so healing it resets the connection and
-// the transport reconnects cleanly; `dropFraction` models a lossy link the same way, as resets.
+// A TCP proxy under a test's control: between two nodes (the chaos harness puts one on the path
+// the lower id dials; the transport keeps one connection per pair, docs/transport.md) or between a
+// client and a node. Each direction passes, holds (bytes wait until released, as on a stalled
+// network), discards (a blackhole: bytes are read and lost), or delays its bytes; `cut()` resets
+// every connection. A direction that lost bytes leaves its stream mid-frame, so healing it resets
+// the connection and the peer reconnects cleanly; `dropFraction` models a lossy link the same way.
 
 import { createServer, type Server, Socket } from 'node:net';
-import type { Prng } from '../../src/common/index.js';
+import { Prng } from '../../src/common/index.js';
 
 export type DirectionFault =
   | { readonly kind: 'pass' }
+  | { readonly kind: 'hold' }
   | { readonly kind: 'discard' }
   | { readonly kind: 'delay'; readonly ms: number };
 
@@ -38,17 +40,23 @@ export class LinkProxy {
     this.#server = createServer((socket) => this.#accept(socket));
   }
 
-  static async start(targetPort: number, random: Prng): Promise<LinkProxy> {
+  /** `random` draws the lost chunks of `setDropFraction`. */
+  static async start(targetPort: number, random = new Prng(1)): Promise<LinkProxy> {
     const proxy = new LinkProxy(targetPort, random);
     await new Promise<void>((resolve) => proxy.#server.listen(0, '127.0.0.1', resolve));
     proxy.port = (proxy.#server.address() as { port: number }).port;
     return proxy;
   }
 
+  get address(): string {
+    return `127.0.0.1:${this.port}`;
+  }
+
   /** Sets a direction's fault; a direction that lost bytes and now passes resets its connections. */
   set(direction: 'forward' | 'backward', fault: DirectionFault): void {
     const before = this.#faults[direction];
     this.#faults = { ...this.#faults, [direction]: fault };
+    for (const pair of this.#pairs) this.#flow(pair, direction);
     if (fault.kind === 'discard') return;
     // Bytes still delayed would land after newer ones: start the streams again instead.
     const reorders = before.kind === 'delay' && (fault.kind !== 'delay' || fault.ms !== before.ms);
@@ -62,6 +70,18 @@ export class LinkProxy {
     this.#dropFraction = fraction;
   }
 
+  /** Both directions hold (true) or pass (false). */
+  hold(holding: boolean): void {
+    const fault: DirectionFault = { kind: holding ? 'hold' : 'pass' };
+    this.set('forward', fault);
+    this.set('backward', fault);
+  }
+
+  /** Resets every open connection; new ones are accepted. */
+  cut(): void {
+    for (const pair of [...this.#pairs]) this.#reset(pair);
+  }
+
   heal(): void {
     this.#dropFraction = 0;
     this.set('forward', { kind: 'pass' });
@@ -69,7 +89,7 @@ export class LinkProxy {
   }
 
   async close(): Promise<void> {
-    for (const pair of [...this.#pairs]) this.#reset(pair);
+    this.cut();
     await new Promise((resolve) => this.#server.close(resolve));
   }
 
@@ -83,6 +103,15 @@ export class LinkProxy {
     target.connect(this.#target, '127.0.0.1');
     dialer.on('data', (chunk: Buffer) => this.#relay(pair, 'forward', chunk, target));
     target.on('data', (chunk: Buffer) => this.#relay(pair, 'backward', chunk, dialer));
+    this.#flow(pair, 'forward');
+    this.#flow(pair, 'backward');
+  }
+
+  /** A held direction stops reading its source, so its bytes wait in the kernel's buffers. */
+  #flow(pair: Pair, direction: 'forward' | 'backward'): void {
+    const source = direction === 'forward' ? pair.dialer : pair.target;
+    if (this.#faults[direction].kind === 'hold') source.pause();
+    else source.resume();
   }
 
   #relay(pair: Pair, direction: 'forward' | 'backward', chunk: Buffer, to: Socket): void {
@@ -91,6 +120,8 @@ export class LinkProxy {
     const fault = this.#faults[direction];
     switch (fault.kind) {
       case 'pass':
+      case 'hold':
+        // A chunk read before the hold began still goes through.
         to.write(chunk);
         return;
       case 'discard':
