@@ -159,15 +159,7 @@ async function closedLoop(
   await Promise.all(loops);
   if (errors > errorsMax)
     throw new Error(`${system.name}: over ${errorsMax} errors`, { cause: lastError });
-  lat.sort((a, b) => a - b);
-  return {
-    opsPerSec: ops / elapsedSec,
-    p50Ms: percentile(lat, 0.5),
-    p99Ms: percentile(lat, 0.99),
-    ops,
-    errors,
-    cpuUsPerOp,
-  };
+  return figuresOf(lat, elapsedSec, errors, cpuUsPerOp);
 }
 
 /**
@@ -214,12 +206,22 @@ async function notification(
   const ops = lat.length;
   const cpuUsPerOp = cpuPerOp(processes, cpu0, ops);
   subscription.cancel();
+  return figuresOf(lat, elapsedSec, errors, cpuUsPerOp);
+}
+
+/** The figures of one measured interval from its latencies (sorted here). */
+function figuresOf(
+  lat: number[],
+  elapsedSec: number,
+  errors: number,
+  cpuUsPerOp: RunFigures['cpuUsPerOp'],
+): RunFigures {
   lat.sort((a, b) => a - b);
   return {
-    opsPerSec: ops / elapsedSec,
+    opsPerSec: lat.length / elapsedSec,
     p50Ms: percentile(lat, 0.5),
     p99Ms: percentile(lat, 0.99),
-    ops,
+    ops: lat.length,
     errors,
     cpuUsPerOp,
   };

@@ -125,8 +125,8 @@ export class PartitionSessions {
   readonly #openBackoff: Backoff;
   readonly #partitions = new Map<PartitionId, PartitionState>();
   #stopped = false;
-  sessionsOpened = 0;
-  sessionsExpired = 0;
+  #sessionsOpened = 0;
+  #sessionsExpired = 0;
 
   constructor(options: PartitionSessionsOptions) {
     assert(options.sessionTimeoutMs > 0, 'the session timeout must be positive');
@@ -138,6 +138,16 @@ export class PartitionSessions {
       maxMs: 1_000,
       jitter: 'equal',
     });
+  }
+
+  /** Sessions opened so far. */
+  get sessionsOpened(): number {
+    return this.#sessionsOpened;
+  }
+
+  /** Sessions found expired so far. */
+  get sessionsExpired(): number {
+    return this.#sessionsExpired;
   }
 
   /** Open sessions. */
@@ -470,7 +480,7 @@ export class PartitionSessions {
     p.phase = 'open';
     p.openFailures = 0;
     p.services.clear();
-    this.sessionsOpened++;
+    this.#sessionsOpened++;
     this.#keepAliveLoop(partition, p, session);
     const waiting = p.waiting;
     p.waiting = [];
@@ -575,7 +585,7 @@ export class PartitionSessions {
     const p = this.#partitions.get(partition);
     session.expired();
     if (p === undefined || p.session !== session) return;
-    this.sessionsExpired++;
+    this.#sessionsExpired++;
     p.session = undefined;
     p.phase = 'closed';
     p.services.clear();
