@@ -30,7 +30,12 @@ export class MultiraftSystem implements BenchSystem {
   }
 
   static async start(
-    options: { nodes?: number; entry?: 'build' | 'source' } = {},
+    options: {
+      nodes?: number;
+      entry?: 'build' | 'source';
+      /** Node.js flags of every node (`--cpu-prof`, say). */
+      execArgv?: readonly string[];
+    } = {},
   ): Promise<MultiraftSystem> {
     const nodes = options.nodes ?? 3;
     const cluster = await ProcessCluster.start({
@@ -38,6 +43,7 @@ export class MultiraftSystem implements BenchSystem {
       partitions,
       replication: Math.min(3, nodes),
       entry: options.entry ?? 'build',
+      ...(options.execArgv === undefined ? {} : { execArgv: options.execArgv }),
     });
     try {
       await cluster.waitAllReady();
@@ -99,14 +105,27 @@ export class MultiraftSystem implements BenchSystem {
     return { cancel: () => abort.abort() };
   }
 
+  /** Every node's `/metrics` text, by process name. */
+  async metrics(): Promise<Map<string, string>> {
+    const out = new Map<string, string>();
+    for (const id of this.#cluster.ids) {
+      const res = await fetch(`http://${this.#cluster.httpAddress(id)}/metrics`);
+      out.set(`node ${id}`, await res.text());
+    }
+    return out;
+  }
+
   failures(): string[] {
     return this.#cluster.ids
       .filter((id) => !this.#cluster.running(id))
       .map((id) => `node ${id} exited; its last output:\n${tail(this.#cluster.output(id))}`);
   }
 
-  async close(): Promise<void> {
+  /** `graceful`: the nodes get SIGTERM and exit on their own (a `--cpu-prof` profile is written). */
+  async close(options: { graceful?: boolean } = {}): Promise<void> {
     await this.#client.close();
+    if (options.graceful === true)
+      await Promise.all(this.#cluster.ids.map((id) => this.#cluster.stop(id)));
     await this.#cluster.destroy();
   }
 

@@ -204,6 +204,8 @@ export class NodeMetrics implements HostObserver, WalObserver {
     const fields = [
       ['bytes_sent', 'bytesSent', 'Bytes written to peer connections'],
       ['bytes_received', 'bytesReceived', 'Bytes read from peer connections'],
+      ['frames_sent', 'framesSent', 'Frames written to peer connections (one socket write each)'],
+      ['messages_sent', 'messagesSent', 'Raft messages written to peer connections'],
       ['reconnects', 'reconnects', 'Dials to a peer after the first one'],
       ['messages_dropped', 'messagesDropped', 'Messages dropped before sending (queue limits)'],
     ] as const;
