@@ -53,7 +53,6 @@ export function maybeCommit(r: Raft): boolean {
   if (r.log.termOrZero(index) !== r.term) return false;
   const firstInTerm = !committedInTerm(r);
   r.log.commitTo(index);
-  r.appendPending = true;
   if (firstInTerm) {
     const waiting = r.readsAwaitingCommit;
     r.readsAwaitingCommit = [];
@@ -96,7 +95,6 @@ export function bcastHeartbeat(r: Raft): void {
   for (const [id, pr] of r.tracker.progress) {
     if (id === r.id) continue;
     const commit = logIndex(Math.min(pr.match, r.log.committed));
-    pr.sentCommit = logIndex(Math.max(pr.sentCommit, commit));
     r.send({ type: MessageType.Heartbeat, from: r.id, to: id, term: r.term, commit, context });
   }
 }

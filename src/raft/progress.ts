@@ -26,8 +26,6 @@ export class Progress {
   recentActive = false;
   /** In Probe state: a probe is outstanding, wait for its answer or a heartbeat answer. */
   msgAppFlowPaused = false;
-  /** The highest commit index sent to this follower. */
-  sentCommit: LogIndex = logIndex(0);
   readonly inflights: Inflights;
 
   constructor(

@@ -7,13 +7,18 @@ import { type Raft, Role } from './raft.js';
 import { entriesBytes } from './raft-log.js';
 import { CompactedError } from './storage.js';
 
-/** Sends what proposals and commit moves left pending, batched per follower (Ready time). */
+/**
+ * Sends what proposals left pending, batched per follower (Ready time). A commit move alone sends
+ * nothing: followers learn it from the next Append or heartbeat (every tick), and the quiesce
+ * heartbeat carries the last one. Only the leader answers clients and reads, so a follower's commit
+ * index is off every client's path; a message of its own (and its response) was two of the five
+ * messages a follower exchanged per write at low load (bench:profile).
+ */
 export function flushAppends(r: Raft): void {
   if (r.role !== Role.Leader || !r.appendPending) return;
   r.appendPending = false;
-  for (const [id, pr] of r.tracker.progress) {
-    if (id === r.id) continue;
-    sendAppends(r, id, pr.sentCommit < r.log.committed);
+  for (const id of r.tracker.progress.keys()) {
+    if (id !== r.id) sendAppends(r, id, false);
   }
 }
 
@@ -51,7 +56,6 @@ function maybeSendAppend(r: Raft, to: NodeId, sendIfEmpty: boolean): boolean {
     entries,
     commit,
   });
-  pr.sentCommit = commit;
   const last = entries.length > 0 ? entries[entries.length - 1]!.index : prevIndex;
   pr.sentEntries(entries.length, entriesBytes(entries), last);
   return true;
