@@ -15,9 +15,7 @@ import {
   CreateServiceInputSchema,
   CreateServiceOutputSchema,
   type ServiceInput,
-  ServiceInputSchema,
   type SessionInput,
-  SessionInputSchema,
 } from '../gen/atomix/multiraft/v1/fsm_pb.js';
 import { Status } from '../gen/multiraft/v1/output_pb.js';
 import { CommandPhase } from '../gen/multiraft/v1/snapshot_pb.js';
@@ -97,7 +95,12 @@ function recordedInput(input: SessionInput): SessionInput {
   const body = input.input;
   let kept: SessionInput['input'] = { case: undefined };
   if (body.case === 'serviceInput') {
-    const value = create(ServiceInputSchema, { serviceId: body.value.serviceId });
+    // A literal, not `create()`: this runs for every command on every replica (fsm/outputs.ts).
+    const value: ServiceInput = {
+      $typeName: 'atomix.multiraft.v1.ServiceInput',
+      serviceId: body.value.serviceId,
+      payload: noPayload,
+    };
     kept = { case: 'serviceInput', value };
   } else if (body.case === 'closeService') {
     const value = create(CloseServiceInputSchema, { serviceId: body.value.serviceId });
@@ -109,12 +112,15 @@ function recordedInput(input: SessionInput): SessionInput {
       value: create(CreateServiceInputSchema, { service, namespace, name }),
     };
   }
-  return create(SessionInputSchema, {
+  return {
+    $typeName: 'atomix.multiraft.v1.SessionInput',
     sessionId: input.sessionId,
     sequenceNum: input.sequenceNum,
     input: kept,
-  });
+  };
 }
+
+const noPayload = new Uint8Array(0);
 
 function runningServiceId(input: SessionInput): number {
   if (input.input.case !== 'serviceInput') return 0;

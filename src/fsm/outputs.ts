@@ -1,15 +1,15 @@
 // What `apply` returns: outputs to route to waiting callers. See index.ts for the routing rules.
+//
+// Every replica builds these for every command, so they are message literals, not `create()`:
+// the generated types require every field, and `create` walking the schema for defaults cost
+// about 2.5 µs of the 3 per output (bench/profile, then a micro-benchmark).
 
-import { create } from '@bufbuild/protobuf';
 import type { LogIndex, SequenceNum, SessionId } from '../common/index.js';
-import {
-  type PartitionOutput,
-  PartitionOutputSchema,
-  type SessionOutput,
-  SessionOutputSchema,
-} from '../gen/atomix/multiraft/v1/fsm_pb.js';
-import { type CommandOutput, CommandOutputSchema, Status } from '../gen/multiraft/v1/output_pb.js';
+import type { PartitionOutput, SessionOutput } from '../gen/atomix/multiraft/v1/fsm_pb.js';
+import { type CommandOutput, Status } from '../gen/multiraft/v1/output_pb.js';
 import type { ServiceResult } from './service.js';
+
+const noBytes = new Uint8Array(0);
 
 /**
  * One output of `apply`:
@@ -36,13 +36,16 @@ export interface OutputFields {
 
 /** An OK output carrying a partition output. */
 export function okOutput(at: OutputFields, output: PartitionOutput['output']): CommandOutput {
-  return create(CommandOutputSchema, {
+  return {
+    $typeName: 'multiraft.v1.CommandOutput',
     index: BigInt(at.index),
     sequenceNum: BigInt(at.outputSeq),
     status: Status.OK,
-    output: create(PartitionOutputSchema, { output }),
+    message: '',
+    output: { $typeName: 'atomix.multiraft.v1.PartitionOutput', output },
+    current: noBytes,
     done: at.done,
-  });
+  };
 }
 
 /** An error output (never OK). */
@@ -52,14 +55,15 @@ export function errorOutput(
   message: string,
   current?: Uint8Array,
 ): CommandOutput {
-  return create(CommandOutputSchema, {
+  return {
+    $typeName: 'multiraft.v1.CommandOutput',
     index: BigInt(at.index),
     sequenceNum: BigInt(at.outputSeq),
     status,
     message,
-    current: current ?? new Uint8Array(0),
+    current: current ?? noBytes,
     done: at.done,
-  });
+  };
 }
 
 /** An output of a session command: OK wraps `ok` in a SessionOutput, errors carry the status. */
@@ -71,7 +75,7 @@ export function sessionOutput(
   if (result.status === Status.OK) {
     return okOutput(at, {
       case: 'sessionOutput',
-      value: create(SessionOutputSchema, { output: ok(result.payload) }),
+      value: { $typeName: 'atomix.multiraft.v1.SessionOutput', output: ok(result.payload) },
     });
   }
   return errorOutput(at, result.status, result.message, result.current);

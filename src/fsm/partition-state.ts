@@ -1,7 +1,6 @@
 // The replicated state of one partition and the operations every input shares: routing outputs,
 // caching a command's outputs, cancelling streams, and the host each service is handed.
 
-import { create } from '@bufbuild/protobuf';
 import {
   assert,
   type LogIndex,
@@ -13,7 +12,7 @@ import {
   type TimestampMs,
   timestampMs,
 } from '../common/index.js';
-import { ServiceOutputSchema, type SessionOutput } from '../gen/atomix/multiraft/v1/fsm_pb.js';
+import type { SessionOutput } from '../gen/atomix/multiraft/v1/fsm_pb.js';
 import { type CommandOutput, Status } from '../gen/multiraft/v1/output_pb.js';
 import { CommandPhase, TimerKind } from '../gen/multiraft/v1/snapshot_pb.js';
 import type { PartitionConfig } from './config.js';
@@ -134,7 +133,7 @@ export class PartitionState {
 
 export const serviceOk = (payload: Uint8Array): SessionOutput['output'] => ({
   case: 'serviceOutput',
-  value: create(ServiceOutputSchema, { payload }),
+  value: { $typeName: 'atomix.multiraft.v1.ServiceOutput', payload },
 });
 
 export function streamIdOf(session: number, seq: number): StreamId {

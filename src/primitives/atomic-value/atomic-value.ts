@@ -19,11 +19,11 @@ import {
   type Event,
   EventSchema,
   EventsOutputSchema,
-  GetOutputSchema,
+  type GetOutput,
   type SetInput,
-  SetOutputSchema,
+  type SetOutput,
   type UpdateInput,
-  UpdateOutputSchema,
+  type UpdateOutput,
   WatchOutputSchema,
 } from '../../gen/atomix/multiraft/atomic/value/v1/fsm_pb.js';
 import { Status } from '../../gen/multiraft/v1/output_pb.js';
@@ -124,7 +124,10 @@ export class AtomicValue implements Service {
   #get(): ServiceResult {
     const current = this.#current;
     if (current === undefined) return failure(Status.NOT_FOUND, 'no value');
-    const output = create(GetOutputSchema, { value: valueMessage(current) });
+    const output: GetOutput = {
+      $typeName: 'atomix.multiraft.atomic.value.v1.GetOutput',
+      value: valueMessage(current),
+    };
     return ok({ case: 'get', value: output });
   }
 
@@ -139,7 +142,11 @@ export class AtomicValue implements Service {
     this.#publish(() =>
       previous === undefined ? createdEvent(next) : updatedEvent(next, previous),
     );
-    return ok({ case: 'set', value: create(SetOutputSchema, { index: BigInt(next.index) }) });
+    const output: SetOutput = {
+      $typeName: 'atomix.multiraft.atomic.value.v1.SetOutput',
+      index: BigInt(next.index),
+    };
+    return ok({ case: 'set', value: output });
   }
 
   #update(input: UpdateInput): ServiceResult {
@@ -151,10 +158,11 @@ export class AtomicValue implements Service {
     assert(previous !== undefined, 'a guarded update has a previous value');
     const next = this.#store(input.value, ttl);
     this.#publish(() => updatedEvent(next, previous));
-    const output = create(UpdateOutputSchema, {
+    const output: UpdateOutput = {
+      $typeName: 'atomix.multiraft.atomic.value.v1.UpdateOutput',
       index: BigInt(next.index),
       prevValue: valueMessage(previous),
-    });
+    };
     return ok({ case: 'update', value: output });
   }
 

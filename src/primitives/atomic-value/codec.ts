@@ -1,7 +1,8 @@
 // The AtomicValue's edge with the wire: decoding its input, encoding its outputs and results.
 // Decoding never throws: malformed bytes come back as undefined and become an INVALID result.
+// Messages built on every write are literals, not `create()` (see fsm/outputs.ts).
 
-import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
+import { fromBinary, toBinary } from '@bufbuild/protobuf';
 import { assert, type LogIndex, type TimestampMs } from '../../common/index.js';
 import type { ServiceResult } from '../../fsm/index.js';
 import {
@@ -39,7 +40,11 @@ export function decodeRequest(bytes: Uint8Array): Request | undefined {
 /** The wire form of a stored value (its bytes and version). */
 export function valueMessage(stored: StoredValue): Value {
   assert(stored.index >= 1, 'a stored value has a version ≥ 1');
-  return create(ValueSchema, { value: stored.value, index: BigInt(stored.index) });
+  return {
+    $typeName: 'atomix.multiraft.atomic.value.v1.Value',
+    value: stored.value,
+    index: BigInt(stored.index),
+  };
 }
 
 /** The encoded Value carried as `current` by CONFLICT and ALREADY_EXISTS. */
@@ -49,10 +54,10 @@ export function encodeCurrent(stored: StoredValue): Uint8Array {
 
 /** An OK result carrying the encoded AtomicValueOutput. */
 export function ok(response: Response): ServiceResult {
-  const payload = toBinary(
-    AtomicValueOutputSchema,
-    create(AtomicValueOutputSchema, { output: response }),
-  );
+  const payload = toBinary(AtomicValueOutputSchema, {
+    $typeName: 'atomix.multiraft.atomic.value.v1.AtomicValueOutput',
+    output: response,
+  });
   return { status: Status.OK, payload };
 }
 
