@@ -3,10 +3,11 @@
 // and offset. Truncated and zero-filled files are handled the same way.
 
 import { describe, expect, it } from 'vitest';
-import { logIndex, Prng } from '../common/index.js';
+import { logIndex, nodeId, Prng, term } from '../common/index.js';
 import { CorruptLogError } from './errors.js';
 import { FaultFileSystem } from './fault-fs.js';
-import { scanSegment } from './segment-format.js';
+import { decodeRecord, RecordType } from './record-codec.js';
+import { encodeSegmentHeader, scanSegment } from './segment-format.js';
 import { mkEntries, openWal, p } from './test-helpers.js';
 
 const segmentBytesMax = 4096;
@@ -119,6 +120,53 @@ describe('corruption', () => {
     zeroed.fill(0, full.length - 100);
     fs.setContent(middle, zeroed);
     await expect(openWal(fs, { segmentBytesMax })).rejects.toBeInstanceOf(CorruptLogError);
+  });
+
+  it('a last segment whose first batch never reached the disk is removed; its successor starts with a checkpoint', async () => {
+    // The first write of a segment is its header, the checkpoint batch (every partition's hard
+    // state and configuration) and the data. Torn after the header, nothing in it was reported
+    // durable. Writing on into it would leave a segment without a checkpoint: deleting the older
+    // segments would then lose the hard states only they hold.
+    const fs = new FaultFileSystem({ seed: 9 });
+    const first = await openWal(fs, { segmentBytesMax });
+    first.partition(p(4)).setHardState({ term: term(5), vote: nodeId(2), commit: logIndex(0) });
+    for (let i = 1; i <= 30; i++) {
+      for (let k = 1; k <= 3; k++) first.partition(p(k)).append(mkEntries(k, i, 1, 1, 40));
+      await first.flushed();
+    }
+    await first.close();
+    const lastSeq = Math.max(...segmentPaths(fs).map((x) => Number(/(\d+)\.wal$/.exec(x)![1])));
+    const cut = `/wal/${String(lastSeq + 1).padStart(10, '0')}.wal`;
+    for (const content of [
+      encodeSegmentHeader(lastSeq + 1),
+      [...encodeSegmentHeader(lastSeq + 1), 7, 7],
+    ]) {
+      const h = await fs.open(cut, 'create');
+      await h.write(new Uint8Array(content), 0);
+      await h.datasync();
+      await h.close();
+      await fs.syncDir('/wal');
+      const wal = await openWal(fs, { segmentBytesMax });
+      expect(fs.paths()).not.toContain(cut);
+      expect(wal.segmentSeqs().at(-1)).toBe(lastSeq);
+      await wal.close();
+    }
+    const wal = await openWal(fs, { segmentBytesMax });
+    for (let i = 31; wal.segmentSeqs().at(-1) === lastSeq; i++) {
+      for (let k = 1; k <= 3; k++) wal.partition(p(k)).append(mkEntries(k, i, 1, 1, 40));
+      await wal.flushed();
+    }
+    await wal.close();
+    const next = fs.content(cut);
+    const checkpoint = scanSegment(next, lastSeq + 1, true).batches[0]!;
+    const hardStates: number[] = [];
+    for (let at = checkpoint.bodyStart; at < checkpoint.end; ) {
+      const r = decodeRecord(next, at, checkpoint.end);
+      if (!r.ok) throw new Error(`bad record at ${at}`);
+      if (r.record.type === RecordType.HardState) hardStates.push(r.record.partition);
+      at = r.end;
+    }
+    expect(hardStates).toContain(4);
   });
 
   it('a cold read of an entry whose record went bad on disk throws CorruptLogError', async () => {

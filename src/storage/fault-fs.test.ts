@@ -52,6 +52,23 @@ describe('FaultFileSystem', () => {
     expect([...outcomes].sort()).toEqual(['kept', 'lost', 'torn', 'zero-filled']);
   });
 
+  it('an unsynced truncation is lost or kept whole: it never changes the data below the cut', async () => {
+    const outcomes = new Set<number>();
+    for (let seed = 0; seed < 100; seed++) {
+      const fs = new FaultFileSystem({ seed });
+      await fs.mkdir('/d');
+      const h = await fs.open('/d/a', 'create');
+      await h.write(new Uint8Array(12).fill(5), 0);
+      await h.datasync();
+      await fs.syncDir('/d');
+      await h.truncate(4);
+      const c = fs.crash().content('/d/a');
+      expect(c.every((x) => x === 5)).toBe(true);
+      outcomes.add(c.length);
+    }
+    expect([...outcomes].sort((a, b) => a - b)).toEqual([4, 12]);
+  });
+
   it('injects failing writes and fdatasyncs, and crashes after a countdown of operations', async () => {
     const fs = new FaultFileSystem({ seed: 3 });
     await fs.mkdir('/d');

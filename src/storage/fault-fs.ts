@@ -1,6 +1,7 @@
 // An in-memory file system that injects the faults a real disk and kernel can produce:
 //   - crash(): what was not fdatasync'ed is lost, kept, or torn at a random byte (optionally with
-//     the missing part zero-filled, as when the size reached disk before the data); directory
+//     the missing part zero-filled, as when the size reached disk before the data); an unsynced
+//     truncation is lost or kept whole (it changes the size, never the data below it); directory
 //     changes (create, rename, remove) not followed by syncDir are undone;
 //   - flipBit(): silent corruption of stored bytes;
 //   - failing writes and fdatasyncs (EIO), on demand or at a seeded rate.
@@ -21,12 +22,14 @@ export class InjectedIoError extends Error {
   readonly code = 'EIO';
 }
 
+type UnsyncedOp = { position: number; data: Uint8Array } | { truncate: number };
+
 class Inode {
   data: Uint8Array = new Uint8Array(0);
   size = 0;
   durable: Uint8Array = new Uint8Array(0);
-  /** Writes since the last successful datasync, in order. */
-  unsynced: { position: number; data: Uint8Array }[] = [];
+  /** Writes and truncations since the last successful datasync, in order. */
+  unsynced: UnsyncedOp[] = [];
 
   write(data: Uint8Array, position: number): void {
     const end = position + data.length;
@@ -239,11 +242,16 @@ export class FaultFileSystem implements FileSystem {
   #afterPowerLoss(inode: Inode): Inode {
     const out = new Inode();
     out.write(inode.durable, 0);
-    const writes = inode.unsynced;
-    const keep = this.rng.below(writes.length + 1);
-    for (let i = 0; i < keep; i++) out.write(writes[i]!.data, writes[i]!.position);
-    const torn = writes[keep];
-    if (torn && this.rng.float() < 0.75) {
+    const ops = inode.unsynced;
+    const keep = this.rng.below(ops.length + 1);
+    for (let i = 0; i < keep; i++) {
+      const op = ops[i]!;
+      if ('truncate' in op) out.truncate(op.truncate);
+      else out.write(op.data, op.position);
+    }
+    const torn = ops[keep];
+    // The next one is torn, or lost (a truncation is not torn: the size changes or it does not).
+    if (torn && !('truncate' in torn) && this.rng.float() < 0.75) {
       const cut = this.rng.below(torn.data.length + 1);
       const zeroFill = this.rng.float() < 0.3;
       const part = torn.data.slice(0, zeroFill ? torn.data.length : cut);
@@ -343,8 +351,7 @@ class FaultHandle implements FileHandle {
     this.#check();
     this.#fs.step();
     this.#inode.truncate(length);
-    // Modelled as unsynced: the WAL syncs after truncating a torn tail.
-    this.#inode.unsynced.push({ position: 0, data: this.#inode.content() });
+    this.#inode.unsynced.push({ truncate: length });
     this.#fs.afterStep();
   }
 

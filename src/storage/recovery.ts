@@ -5,7 +5,7 @@
 // beyond its checkpointed base before the Compact record that explains the gap. A gap that no
 // record explains is corruption.
 
-import type { PartitionId } from '../common/index.js';
+import { assert, type PartitionId } from '../common/index.js';
 import type { Entry } from '../raft/index.js';
 import { CorruptLogError } from './errors.js';
 import { type FileHandle, type FileSystem, joinPath, readAll } from './fs.js';
@@ -84,14 +84,19 @@ export async function recoverSegments(
         at = r.end;
       }
     }
+    if (scan.torn) tornAt = { file: path, offset: scan.torn.offset, why: scan.torn.why };
+    if (scan.batches.length === 0) {
+      // Only the last segment gets here (any other one is corrupt without a batch). Its first
+      // write (header, checkpoint, batch) never fully reached the disk, so nothing in it was
+      // reported durable. Removed rather than continued: the WAL would write on into a segment
+      // without its checkpoint, and deleting its predecessors would then lose their hard states.
+      assert(i === run.length - 1, 'only the last segment may hold no batch');
+      await handle.close();
+      await fs.remove(path);
+      await fs.syncDir(dir);
+      continue;
+    }
     if (scan.torn) {
-      tornAt = { file: path, offset: scan.torn.offset, why: scan.torn.why };
-      if (scan.validEnd === 0) {
-        await handle.close();
-        await fs.remove(path);
-        await fs.syncDir(dir);
-        continue;
-      }
       await handle.truncate(scan.validEnd);
       await handle.datasync();
     }

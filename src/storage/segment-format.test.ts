@@ -41,6 +41,12 @@ describe('segment scan', () => {
     expect(scanSegment(bytes, 8, false).corrupt?.offset).toBe(0);
   });
 
+  it('a header without a batch: nothing held when last, corruption otherwise', () => {
+    const { bytes } = segment(4, 0);
+    expect(scanSegment(bytes, 4, true)).toEqual({ batches: [], validEnd: segmentHeaderBytes });
+    expect(scanSegment(bytes, 4, false).corrupt?.offset).toBe(segmentHeaderBytes);
+  });
+
   it('truncated anywhere in the last batch: a torn tail at that batch', () => {
     const { bytes, offsets } = segment(3, 3);
     const last = offsets[2]!;

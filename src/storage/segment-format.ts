@@ -116,5 +116,10 @@ export function scanSegment(buf: Uint8Array, expectedSeq: number, isLast: boolea
     }
     return { batches, validEnd: at, torn: { offset: at, why: c.why } };
   }
+  // Every segment the WAL writes starts with its checkpoint batch; one that ends after the header
+  // can only be a new last segment whose first write did not reach the disk.
+  if (!isLast && batches.length === 0) {
+    return { batches, validEnd: at, corrupt: { offset: at, why: 'segment without a batch' } };
+  }
   return { batches, validEnd: at };
 }
