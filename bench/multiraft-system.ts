@@ -108,10 +108,7 @@ export class MultiraftSystem implements BenchSystem {
   /** Every node's `/metrics` text, by process name. */
   async metrics(): Promise<Map<string, string>> {
     const out = new Map<string, string>();
-    for (const id of this.#cluster.ids) {
-      const res = await fetch(`http://${this.#cluster.httpAddress(id)}/metrics`);
-      out.set(`node ${id}`, await res.text());
-    }
+    for (const id of this.#cluster.ids) out.set(`node ${id}`, await this.#cluster.scrape(id));
     return out;
   }
 

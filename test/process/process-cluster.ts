@@ -90,6 +90,11 @@ export class ProcessCluster {
     return `127.0.0.1:${this.#node(id).httpPort}`;
   }
 
+  /** Node `id`'s `/metrics` exposition. */
+  async scrape(id: NodeId): Promise<string> {
+    return (await fetch(`http://${this.httpAddress(id)}/metrics`)).text();
+  }
+
   output(id: NodeId): string {
     return this.#node(id).output.join('');
   }

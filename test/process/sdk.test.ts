@@ -65,7 +65,7 @@ async function serverGauges(partition: number) {
   let streams = 0;
   for (const id of cluster.ids) {
     if (!cluster.running(id)) continue;
-    const text = await (await fetch(`http://${cluster.httpAddress(id)}/metrics`)).text();
+    const text = await cluster.scrape(id);
     const gauge = (name: string) =>
       Number(text.match(new RegExp(`^${name}\\{partition="${partition}"\\} (\\d+)$`, 'm'))?.[1]);
     sessions = Math.max(sessions, gauge('multiraft_partition_sessions'));
