@@ -19,7 +19,7 @@ import {
 } from '../gen/atomix/multiraft/v1/fsm_pb.js';
 import { Status } from '../gen/multiraft/v1/output_pb.js';
 import { CommandPhase } from '../gen/multiraft/v1/snapshot_pb.js';
-import { errorOutput } from './outputs.js';
+import { errorOutput, noBytes } from './outputs.js';
 import { type PartitionState, streamIdOf } from './partition-state.js';
 import type { ServiceResult, StreamId } from './service.js';
 import { defaultNamespace, type ServiceEntry } from './service-table.js';
@@ -99,7 +99,7 @@ function recordedInput(input: SessionInput): SessionInput {
     const value: ServiceInput = {
       $typeName: 'atomix.multiraft.v1.ServiceInput',
       serviceId: body.value.serviceId,
-      payload: noPayload,
+      payload: noBytes,
     };
     kept = { case: 'serviceInput', value };
   } else if (body.case === 'closeService') {
@@ -119,8 +119,6 @@ function recordedInput(input: SessionInput): SessionInput {
     input: kept,
   };
 }
-
-const noPayload = new Uint8Array(0);
 
 function runningServiceId(input: SessionInput): number {
   if (input.input.case !== 'serviceInput') return 0;
@@ -173,7 +171,7 @@ function createService(
   }
   found.sessions.add(session.id);
   session.services.add(found.id);
-  reply({ status: Status.OK, payload: new Uint8Array(0) });
+  reply({ status: Status.OK, payload: noBytes });
 }
 
 function createEntry(
@@ -220,7 +218,7 @@ function closeService(
   }
   service.sessions.delete(session.id);
   session.services.delete(id);
-  reply({ status: Status.OK, payload: new Uint8Array(0) });
+  reply({ status: Status.OK, payload: noBytes });
 }
 
 /**

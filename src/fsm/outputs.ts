@@ -9,7 +9,8 @@ import type { PartitionOutput, SessionOutput } from '../gen/atomix/multiraft/v1/
 import { type CommandOutput, Status } from '../gen/multiraft/v1/output_pb.js';
 import type { ServiceResult } from './service.js';
 
-const noBytes = new Uint8Array(0);
+/** The empty payload (and absent `current`): one shared instance, never written to. */
+export const noBytes = new Uint8Array(0);
 
 /**
  * One output of `apply`:
