@@ -3,14 +3,20 @@ import { CrashedError, FaultFileSystem, InjectedIoError } from './fault-fs.js';
 
 const bytes = (...xs: number[]) => new Uint8Array(xs);
 
+/** `/d/a` holding `content`, its data and its directory entry synced; returns its handle. */
+async function syncedFile(fs: FaultFileSystem, content: Uint8Array) {
+  await fs.mkdir('/d');
+  const h = await fs.open('/d/a', 'create');
+  await h.write(content, 0);
+  await h.datasync();
+  await fs.syncDir('/d');
+  return h;
+}
+
 describe('FaultFileSystem', () => {
   it('keeps synced data and directory entries across a crash', async () => {
     const fs = new FaultFileSystem({ seed: 1 });
-    await fs.mkdir('/d');
-    const h = await fs.open('/d/a', 'create');
-    await h.write(bytes(1, 2, 3), 0);
-    await h.datasync();
-    await fs.syncDir('/d');
+    const h = await syncedFile(fs, bytes(1, 2, 3));
     const after = fs.crash();
     expect(after.content('/d/a')).toEqual(bytes(1, 2, 3));
     await expect(h.write(bytes(4), 3)).rejects.toBeInstanceOf(CrashedError);
@@ -18,11 +24,7 @@ describe('FaultFileSystem', () => {
 
   it('a file whose directory entry was not synced disappears; a rename not synced is undone', async () => {
     const fs = new FaultFileSystem({ seed: 2 });
-    await fs.mkdir('/d');
-    const h = await fs.open('/d/a', 'create');
-    await h.write(bytes(1), 0);
-    await h.datasync();
-    await fs.syncDir('/d');
+    await syncedFile(fs, bytes(1));
     await fs.rename('/d/a', '/d/b');
     const h2 = await fs.open('/d/c', 'create');
     await h2.datasync();
@@ -34,11 +36,7 @@ describe('FaultFileSystem', () => {
     const outcomes = new Set<string>();
     for (let seed = 0; seed < 200; seed++) {
       const fs = new FaultFileSystem({ seed });
-      await fs.mkdir('/d');
-      const h = await fs.open('/d/a', 'create');
-      await h.write(bytes(1, 1, 1, 1), 0);
-      await h.datasync();
-      await fs.syncDir('/d');
+      const h = await syncedFile(fs, bytes(1, 1, 1, 1));
       await h.write(bytes(2, 2, 2, 2, 2, 2, 2, 2), 4);
       const c = fs.crash().content('/d/a');
       expect(c.subarray(0, 4)).toEqual(bytes(1, 1, 1, 1));
@@ -56,11 +54,7 @@ describe('FaultFileSystem', () => {
     const outcomes = new Set<number>();
     for (let seed = 0; seed < 100; seed++) {
       const fs = new FaultFileSystem({ seed });
-      await fs.mkdir('/d');
-      const h = await fs.open('/d/a', 'create');
-      await h.write(new Uint8Array(12).fill(5), 0);
-      await h.datasync();
-      await fs.syncDir('/d');
+      const h = await syncedFile(fs, new Uint8Array(12).fill(5));
       await h.truncate(4);
       const c = fs.crash().content('/d/a');
       expect(c.every((x) => x === 5)).toBe(true);
