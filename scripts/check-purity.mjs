@@ -11,6 +11,7 @@ const pureDirs = ['src/raft', 'src/fsm', 'src/primitives', 'src/replica', 'src/s
 // The encoders of the I/O layers are pure too (STYLE): tested on raw bytes, no sockets or files.
 const pureFiles = [
   'src/common/bytes.ts',
+  'src/common/proto-wire.ts',
   'src/storage/batch-encoder.ts',
   'src/storage/record-codec.ts',
   'src/storage/segment-format.ts',

@@ -8,6 +8,9 @@ const two32 = 2 ** 32;
 /** A safe integer needs at most 8 varint bytes (8 × 7 = 56 ≥ 53 bits). */
 const varintBytesMax = 8;
 
+/** An empty byte string (an absent payload or field): one shared instance, never written to. */
+export const noBytes = new Uint8Array(0);
+
 /** A growable output buffer; `reset()` reuses the same memory for the next batch or frame. */
 export class ByteWriter {
   #buf: Uint8Array;
@@ -145,14 +148,14 @@ export class DecodeError extends Error {
 
 export class ByteReader {
   readonly #buf: Uint8Array;
-  readonly #view: DataView;
+  /** Made on the first fixed-width read: varint-only readers (protobuf fields) never need it. */
+  #view: DataView | undefined;
   #pos: number;
   readonly #end: number;
 
   constructor(buf: Uint8Array, start = 0, end = buf.length) {
     assert(start >= 0 && start <= end && end <= buf.length, 'ByteReader: bad range');
     this.#buf = buf;
-    this.#view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
     this.#pos = start;
     this.#end = end;
   }
@@ -163,6 +166,12 @@ export class ByteReader {
 
   get remaining(): number {
     return this.#end - this.#pos;
+  }
+
+  #dataView(): DataView {
+    const b = this.#buf;
+    this.#view ??= new DataView(b.buffer, b.byteOffset, b.byteLength);
+    return this.#view;
   }
 
   #take(n: number): number {
@@ -177,13 +186,14 @@ export class ByteReader {
   }
 
   u32(): number {
-    return this.#view.getUint32(this.#take(4), true);
+    return this.#dataView().getUint32(this.#take(4), true);
   }
 
   u64(): number {
     const at = this.#take(8);
-    const lo = this.#view.getUint32(at, true);
-    const hi = this.#view.getUint32(at + 4, true);
+    const view = this.#dataView();
+    const lo = view.getUint32(at, true);
+    const hi = view.getUint32(at + 4, true);
     if (hi >= 2 ** 21) throw new DecodeError(`u64 above 2^53 at ${at}`);
     return hi * two32 + lo;
   }
@@ -222,6 +232,18 @@ export class ByteReader {
   copy(n: number): Uint8Array {
     const at = this.#take(n);
     return this.#buf.slice(at, at + n);
+  }
+
+  /** A view of the next n bytes, for a caller that copies what it keeps. */
+  view(n: number): Uint8Array {
+    const at = this.#take(n);
+    return this.#buf.subarray(at, at + n);
+  }
+
+  /** A reader over the next n bytes, which this reader skips (an embedded message). */
+  sub(n: number): ByteReader {
+    const at = this.#take(n);
+    return new ByteReader(this.#buf, at, at + n);
   }
 
   /** Length-prefixed bytes, copied. */

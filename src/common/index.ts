@@ -7,3 +7,4 @@ export * from './ids.js';
 export * from './min-heap.js';
 export * from './placement.js';
 export * from './prng.js';
+export * from './proto-wire.js';

@@ -6,7 +6,7 @@
 // once and every output it produces (errors included) is cached in its record.
 
 import { create } from '@bufbuild/protobuf';
-import { AssertionError, safeNumber } from '../common/index.js';
+import { AssertionError, noBytes, safeNumber } from '../common/index.js';
 import {
   type CloseServiceInput,
   CloseServiceInputSchema,
@@ -19,7 +19,7 @@ import {
 } from '../gen/atomix/multiraft/v1/fsm_pb.js';
 import { Status } from '../gen/multiraft/v1/output_pb.js';
 import { CommandPhase } from '../gen/multiraft/v1/snapshot_pb.js';
-import { errorOutput, noBytes } from './outputs.js';
+import { errorOutput } from './outputs.js';
 import { type PartitionState, streamIdOf } from './partition-state.js';
 import type { ServiceResult, StreamId } from './service.js';
 import { defaultNamespace, type ServiceEntry } from './service-table.js';

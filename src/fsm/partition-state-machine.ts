@@ -1,7 +1,6 @@
 // The partition state machine (DESIGN §3): applies committed log entries, answers queries, and
 // takes and restores deterministic snapshots. Pure: no I/O, no clock, no randomness.
 
-import { fromBinary } from '@bufbuild/protobuf';
 import {
   assert,
   type LogIndex,
@@ -12,12 +11,13 @@ import {
   timestampMs,
 } from '../common/index.js';
 import type { PartitionInput } from '../gen/atomix/multiraft/v1/fsm_pb.js';
-import { type LogEntry, LogEntrySchema } from '../gen/multiraft/v1/log_pb.js';
+import type { LogEntry } from '../gen/multiraft/v1/log_pb.js';
 import { type QueryInput, Status } from '../gen/multiraft/v1/output_pb.js';
 import { CommandPhase } from '../gen/multiraft/v1/snapshot_pb.js';
 import { advanceTime } from './clock.js';
 import { applySessionInput } from './commands.js';
 import { type PartitionConfig, type PartitionConfigInput, resolveConfig } from './config.js';
+import { decodeLogEntry } from './log-entry-codec.js';
 import { type ApplyOutput, errorOutput } from './outputs.js';
 import { PartitionState } from './partition-state.js';
 import { runQuery } from './query.js';
@@ -100,7 +100,7 @@ export class PartitionStateMachine {
     const state = this.#state;
     let decoded: LogEntry;
     try {
-      decoded = fromBinary(LogEntrySchema, data);
+      decoded = decodeLogEntry(data);
     } catch {
       this.#invalid('malformed LogEntry');
       return;

@@ -3,7 +3,6 @@
 // proposes tick entries so timers fire without client traffic, turns ReadIndex results into
 // queries, and takes snapshots by policy. The host does the I/O this returns from ready().
 
-import { create, toBinary } from '@bufbuild/protobuf';
 import {
   assert,
   type LogIndex,
@@ -14,13 +13,14 @@ import {
   type Term,
 } from '../common/index.js';
 import {
+  encodeInputEntry,
+  encodeTickEntry,
   type PartitionConfigInput,
   PartitionStateMachine,
   type QuerySink,
   type ServiceResult,
 } from '../fsm/index.js';
 import type { PartitionInput } from '../gen/atomix/multiraft/v1/fsm_pb.js';
-import { LogEntrySchema } from '../gen/multiraft/v1/log_pb.js';
 import type { QueryInput } from '../gen/multiraft/v1/output_pb.js';
 import {
   type Entry,
@@ -222,7 +222,7 @@ export class Replica {
       caller.fail(new OverloadedError(this.#pendingProposalsMax));
       return;
     }
-    const at = this.#proposeEntry({ case: 'input', value: input }, caller);
+    const at = this.#proposeEntry(encodeInputEntry(this.#stamp(), input), caller);
     if (at === undefined) return;
     const session = input.input.case === 'sessionInput' ? input.input.value : undefined;
     if (session !== undefined && session.sequenceNum > 0n) {
@@ -333,13 +333,9 @@ export class Replica {
   }
 
   #proposeEntry(
-    entry: { case: 'input'; value: PartitionInput } | { case: 'tick'; value: object },
+    data: Uint8Array,
     caller?: CommandCaller,
   ): { index: LogIndex; term: Term } | undefined {
-    const data = toBinary(
-      LogEntrySchema,
-      create(LogEntrySchema, { timestampMs: BigInt(this.#stamp()), entry }),
-    );
     try {
       return this.#raw.propose(data);
     } catch (error) {
@@ -350,7 +346,7 @@ export class Replica {
   }
 
   #proposeTick(): void {
-    const at = this.#proposeEntry({ case: 'tick', value: {} });
+    const at = this.#proposeEntry(encodeTickEntry(this.#stamp()));
     if (at !== undefined) this.#tickInFlight = at.index;
   }
 

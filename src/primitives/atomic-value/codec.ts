@@ -1,19 +1,18 @@
 // The AtomicValue's edge with the wire: decoding its input, encoding its outputs and results.
 // Decoding never throws: malformed bytes come back as undefined and become an INVALID result.
-// Messages built on every write are literals, not `create()` (see fsm/outputs.ts).
+// Messages built on every write are literals, not `create()` (see fsm/outputs.ts), and the
+// requests and results of every write are read and written by hand (wire-format.ts).
 
-import { fromBinary, toBinary } from '@bufbuild/protobuf';
-import { assert, type LogIndex, type TimestampMs } from '../../common/index.js';
+import { fromBinary } from '@bufbuild/protobuf';
+import { assert, DecodeError, type LogIndex, type TimestampMs } from '../../common/index.js';
 import type { ServiceResult } from '../../fsm/index.js';
 import {
   type AtomicValueInput,
   AtomicValueInputSchema,
-  type AtomicValueOutput,
-  AtomicValueOutputSchema,
   type Value,
-  ValueSchema,
 } from '../../gen/atomix/multiraft/atomic/value/v1/fsm_pb.js';
 import { Status } from '../../gen/multiraft/v1/output_pb.js';
+import { type Response, readRequest, writeResponse, writeValueMessage } from './wire-format.js';
 
 /** The one value an AtomicValue holds. Invariant: `index` ≥ 1; `expireMs` absent = no expiry. */
 export interface StoredValue {
@@ -25,11 +24,13 @@ export interface StoredValue {
 /** A decoded request: one case of the AtomicValueInput oneof (case undefined when it is empty). */
 export type Request = AtomicValueInput['input'];
 
-/** A response: one case of the AtomicValueOutput oneof (never empty). */
-export type Response = Exclude<AtomicValueOutput['output'], { case: undefined }>;
-
 /** Decodes an encoded AtomicValueInput; undefined when the bytes are not a valid message. */
 export function decodeRequest(bytes: Uint8Array): Request | undefined {
+  try {
+    return readRequest(bytes);
+  } catch (error) {
+    if (!(error instanceof DecodeError)) throw error;
+  }
   try {
     return fromBinary(AtomicValueInputSchema, bytes).input;
   } catch {
@@ -49,16 +50,12 @@ export function valueMessage(stored: StoredValue): Value {
 
 /** The encoded Value carried as `current` by CONFLICT and ALREADY_EXISTS. */
 export function encodeCurrent(stored: StoredValue): Uint8Array {
-  return toBinary(ValueSchema, valueMessage(stored));
+  return writeValueMessage(valueMessage(stored));
 }
 
 /** An OK result carrying the encoded AtomicValueOutput. */
 export function ok(response: Response): ServiceResult {
-  const payload = toBinary(AtomicValueOutputSchema, {
-    $typeName: 'atomix.multiraft.atomic.value.v1.AtomicValueOutput',
-    output: response,
-  });
-  return { status: Status.OK, payload };
+  return { status: Status.OK, payload: writeResponse(response) };
 }
 
 /** An error result; `current` only for CONFLICT and ALREADY_EXISTS. */

@@ -1,0 +1,115 @@
+// Protobuf wire format by hand, for the few messages on the hot path (log entries, the
+// AtomicValue's requests and results): protobuf-es encodes through reflection, which cost more
+// per write than applying it (DESIGN §2 allows hand-written codecs there).
+//
+// A hand codec is a fast path beside protobuf-es, never a second definition of the format:
+// - encoders write exactly what `toBinary` writes (fields in number order, proto3 defaults
+//   omitted, a set oneof member always written) into a buffer of the exact size, computed first;
+//   a message they cannot write as protobuf-es would (unknown fields kept from decoding, a
+//   number beyond 2^53 − 1) is left to protobuf-es;
+// - decoders read with the strict ByteReader and take only what they read as protobuf-es does:
+//   known fields of the expected wire type (a repeated scalar: the last wins, as in protobuf),
+//   embedded messages at most once, minimal varints up to 2^53 − 1. Anything else (unknown
+//   fields, a message field twice, which protobuf merges, negative or huge numbers, any
+//   malformation) throws DecodeError and the caller decodes with protobuf-es, so the result is
+//   always the one protobuf-es gives.
+// Property tests hold each codec to protobuf-es on random messages and on random bytes.
+
+import { assert } from './assert.js';
+import { DecodeError, varintByteLength } from './bytes.js';
+
+/** Wire types used by the hand codecs. */
+export const WireType = { varint: 0, len: 2 } as const;
+
+/** The most a hand codec writes as a number: above it, protobuf-es encodes the message. */
+const numberMax = Number.MAX_SAFE_INTEGER;
+
+/** Size of a varint field (0 when the value is the proto3 default and so not written). */
+export function varintFieldSize(field: number, value: number): number {
+  return value === 0 ? 0 : varintByteLength(field << 3) + varintByteLength(value);
+}
+
+/** Size of a length-delimited field whose content takes `length` bytes (always written). */
+export function lenFieldSize(field: number, length: number): number {
+  return varintByteLength((field << 3) | WireType.len) + varintByteLength(length) + length;
+}
+
+/** Size of a bytes field (0 when empty: the proto3 default is not written). */
+export function bytesFieldSize(field: number, bytes: Uint8Array): number {
+  return bytes.length === 0 ? 0 : lenFieldSize(field, bytes.length);
+}
+
+/** The number of a uint64 field when a hand codec can write it; undefined: leave it to protobuf-es. */
+export function writableNumber(value: bigint): number | undefined {
+  return value >= 0n && value <= numberMax ? Number(value) : undefined;
+}
+
+/** Writes protobuf fields into a buffer of the exact size computed beforehand. */
+export class ProtoWriter {
+  readonly #buf: Uint8Array;
+  #pos = 0;
+
+  constructor(size: number) {
+    this.#buf = new Uint8Array(size);
+  }
+
+  #varint(v: number): void {
+    const buf = this.#buf;
+    while (v >= 0x80) {
+      buf[this.#pos++] = (v % 0x80) | 0x80;
+      v = Math.floor(v / 0x80);
+    }
+    buf[this.#pos++] = v;
+  }
+
+  /** A varint field, omitted when 0 (proto3 default). */
+  varintField(field: number, value: number): void {
+    if (value === 0) return;
+    this.#varint(field << 3);
+    this.#varint(value);
+  }
+
+  /** A bool field, omitted when false. */
+  boolField(field: number, value: boolean): void {
+    if (value) this.varintField(field, 1);
+  }
+
+  /** A bytes field, omitted when empty. */
+  bytesField(field: number, bytes: Uint8Array): void {
+    if (bytes.length === 0) return;
+    this.bytesAlways(field, bytes);
+  }
+
+  /** A length-delimited field written even when empty (a message carried as its encoding). */
+  bytesAlways(field: number, bytes: Uint8Array): void {
+    this.messageHeader(field, bytes.length);
+    this.#buf.set(bytes, this.#pos);
+    this.#pos += bytes.length;
+  }
+
+  /** The tag and length of an embedded message; its fields follow. */
+  messageHeader(field: number, size: number): void {
+    this.#varint((field << 3) | WireType.len);
+    this.#varint(size);
+  }
+
+  /** The encoding; asserts the size computed beforehand was exact. */
+  finish(): Uint8Array {
+    assert(this.#pos === this.#buf.length, `proto size ${this.#buf.length}, wrote ${this.#pos}`);
+    return this.#buf;
+  }
+}
+
+/** A field's tag as it is on the wire: the decoders switch on it, so a wrong wire type is unknown. */
+export const fieldTag = (field: number, wireType: number): number => (field << 3) | wireType;
+
+/**
+ * Marks the message field `field` (below 31) seen in the bit set `seen`; throws DecodeError when
+ * it was seen already: protobuf merges a message given twice, which the fast path leaves to
+ * protobuf-es.
+ */
+export function markOnce(seen: number, field: number): number {
+  const bit = 1 << field;
+  if ((seen & bit) !== 0) throw new DecodeError(`field ${field} repeated`);
+  return seen | bit;
+}

@@ -1,0 +1,208 @@
+// The AtomicValue's hand codec against protobuf-es: every request read as protobuf-es reads it
+// (or refused where it refuses), every response written as protobuf-es writes it.
+
+import { create, fromBinary, toBinary, type UnknownField } from '@bufbuild/protobuf';
+import { WireType } from '@bufbuild/protobuf/wire';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import {
+  type AtomicValueInput,
+  AtomicValueInputSchema,
+  AtomicValueOutputSchema,
+  EventSchema,
+  GetOutputSchema,
+  type Value,
+  ValueSchema,
+} from '../../gen/atomix/multiraft/atomic/value/v1/fsm_pb.js';
+import { decodeRequest } from './codec.js';
+import { type Response, readRequest, writeResponse, writeValueMessage } from './wire-format.js';
+
+const u64 = fc.oneof(
+  fc.constant(0n),
+  fc.bigInt({ min: 1n, max: 300n }),
+  fc.bigInt({ min: 0n, max: 2n ** 53n - 1n }),
+  fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }),
+);
+const safeU64 = fc.oneof(fc.constant(0n), fc.bigInt({ min: 0n, max: 2n ** 53n - 1n }));
+const bytes = fc.oneof(fc.constant(new Uint8Array(0)), fc.uint8Array({ maxLength: 300 }));
+const duration = fc.record({
+  seconds: fc.oneof(
+    fc.bigInt({ min: 0n, max: 1000n }),
+    fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }),
+  ),
+  nanos: fc.oneof(
+    fc.integer({ min: 0, max: 999_999_999 }),
+    fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 }),
+  ),
+});
+const unknown = fc
+  .nat(5)
+  .map((n): UnknownField[] | undefined =>
+    n === 0 ? [{ no: 50, wireType: WireType.Varint, data: new Uint8Array([1]) }] : undefined,
+  );
+
+const request = fc
+  .tuple(
+    fc.oneof(
+      fc.record({ case: fc.constant('get' as const), value: fc.constant({}) }),
+      fc.record({
+        case: fc.constant('set' as const),
+        value: fc.record(
+          { value: bytes, ttl: duration, ifAbsent: fc.boolean() },
+          { requiredKeys: ['value', 'ifAbsent'] },
+        ),
+      }),
+      fc.record({
+        case: fc.constant('update' as const),
+        value: fc.record(
+          { value: bytes, prevIndex: u64, ttl: duration },
+          { requiredKeys: ['value', 'prevIndex'] },
+        ),
+      }),
+      fc.record({ case: fc.constant('delete' as const), value: fc.record({ prevIndex: u64 }) }),
+      fc.record({ case: fc.constant('watch' as const), value: fc.constant({}) }),
+      fc.record({ case: fc.constant('events' as const), value: fc.constant({}) }),
+      fc.constant({ case: undefined }),
+    ),
+    unknown,
+  )
+  .map(([input, u]) => {
+    const m = create(AtomicValueInputSchema, { input });
+    if (u !== undefined && m.input.case !== undefined) m.input.value.$unknown = u;
+    return toBinary(AtomicValueInputSchema, m);
+  });
+
+/** Both read the same request, or both refuse the bytes. */
+function expectSameRequest(data: Uint8Array): void {
+  let expected: AtomicValueInput['input'] | undefined;
+  try {
+    expected = fromBinary(AtomicValueInputSchema, data).input;
+  } catch {
+    expected = undefined;
+  }
+  expect(decodeRequest(data)).toStrictEqual(expected);
+}
+
+const value: fc.Arbitrary<Value> = fc
+  .record({ value: bytes, index: safeU64 })
+  .map((v) => create(ValueSchema, v));
+const optionalValue = fc.option(value, { nil: undefined });
+
+const event = fc
+  .oneof(
+    fc.record({
+      case: fc.constant('created' as const),
+      value: fc.record({ value: optionalValue }),
+    }),
+    fc.record({
+      case: fc.constant('updated' as const),
+      value: fc.record({ value: optionalValue, prevValue: optionalValue }),
+    }),
+    fc.record({
+      case: fc.constant('deleted' as const),
+      value: fc.record({ value: optionalValue, expired: fc.boolean() }),
+    }),
+    fc.constant({ case: undefined }),
+  )
+  .map((e) => create(EventSchema, { event: e }));
+
+const response: fc.Arbitrary<Response> = fc
+  .oneof(
+    fc.record({ case: fc.constant('get' as const), value: fc.record({ value: optionalValue }) }),
+    fc.record({ case: fc.constant('set' as const), value: fc.record({ index: safeU64 }) }),
+    fc.record({
+      case: fc.constant('update' as const),
+      value: fc.record({ index: safeU64, prevValue: optionalValue }),
+    }),
+    fc.record({ case: fc.constant('delete' as const), value: fc.record({ value: optionalValue }) }),
+    fc.record({ case: fc.constant('watch' as const), value: fc.record({ value: optionalValue }) }),
+    fc.record({
+      case: fc.constant('events' as const),
+      value: fc.record({ event: fc.option(event, { nil: undefined }) }),
+    }),
+  )
+  .map((output) => create(AtomicValueOutputSchema, { output }).output as Response);
+
+describe('AtomicValue wire format', () => {
+  it('reads every request as protobuf-es does', () => {
+    fc.assert(fc.property(request, expectSameRequest), { numRuns: 3_000 });
+  });
+
+  it('reads the requests clients send without protobuf-es', () => {
+    const typical = fc.oneof(
+      fc.record({
+        case: fc.constant('set' as const),
+        value: fc.record(
+          {
+            value: bytes,
+            ttl: fc.record({ seconds: safeU64, nanos: fc.integer({ min: 0, max: 999_999_999 }) }),
+            ifAbsent: fc.boolean(),
+          },
+          { requiredKeys: ['value', 'ifAbsent'] },
+        ),
+      }),
+      fc.record({
+        case: fc.constant('update' as const),
+        value: fc.record({ value: bytes, prevIndex: safeU64 }),
+      }),
+      fc.record({ case: fc.constant('delete' as const), value: fc.record({ prevIndex: safeU64 }) }),
+      fc.record({ case: fc.constant('get' as const), value: fc.constant({}) }),
+    );
+    fc.assert(
+      fc.property(typical, (input) => {
+        const data = toBinary(AtomicValueInputSchema, create(AtomicValueInputSchema, { input }));
+        expect(readRequest(data)).toStrictEqual(fromBinary(AtomicValueInputSchema, data).input);
+      }),
+    );
+  });
+
+  it('reads damaged and arbitrary bytes as protobuf-es does', () => {
+    const damaged = fc
+      .tuple(request, fc.nat(), fc.uint8Array({ maxLength: 4 }), fc.nat(3))
+      .map(([data, at, splice, drop]) => {
+        const i = at % (data.length + 1);
+        return new Uint8Array([...data.subarray(0, i), ...splice, ...data.subarray(i + drop)]);
+      });
+    fc.assert(fc.property(fc.oneof(damaged, fc.uint8Array({ maxLength: 30 })), expectSameRequest), {
+      numRuns: 5_000,
+    });
+  });
+
+  it('leaves a request member given twice (merged) to protobuf-es', () => {
+    // set {value: [1]} then set {if_absent: true}: protobuf merges them into one SetInput.
+    const data = new Uint8Array([0x12, 3, 0x0a, 1, 1, 0x12, 2, 0x18, 1]);
+    expectSameRequest(data);
+    expect(decodeRequest(data)).toMatchObject({
+      case: 'set',
+      value: { value: new Uint8Array([1]), ifAbsent: true },
+    });
+  });
+
+  it('writes every response and value as protobuf-es does', () => {
+    fc.assert(
+      fc.property(response, (output) => {
+        const expected = toBinary(
+          AtomicValueOutputSchema,
+          create(AtomicValueOutputSchema, { output }),
+        );
+        expect(writeResponse(output)).toEqual(expected);
+      }),
+      { numRuns: 3_000 },
+    );
+    fc.assert(
+      fc.property(value, (v) => {
+        expect(writeValueMessage(v)).toEqual(toBinary(ValueSchema, v));
+      }),
+    );
+  });
+
+  it('refuses to write what protobuf-es would write otherwise', () => {
+    const huge = create(ValueSchema, { index: 2n ** 53n });
+    expect(() => writeValueMessage(huge)).toThrow(/2\^53/);
+    const withUnknown = create(ValueSchema, { index: 1n });
+    withUnknown.$unknown = [{ no: 50, wireType: WireType.Varint, data: new Uint8Array([1]) }];
+    expect(() =>
+      writeResponse({ case: 'get', value: create(GetOutputSchema, { value: withUnknown }) }),
+    ).toThrow(/unknown fields/);
+  });
+});
