@@ -7,7 +7,14 @@ import { builtinModules } from 'node:module';
 import { join, relative } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
-const pureDirs = ['src/raft', 'src/fsm', 'src/primitives', 'src/replica', 'src/session'];
+const pureDirs = [
+  'src/raft',
+  'src/fsm',
+  'src/primitives',
+  'src/replica',
+  'src/session',
+  'src/protocol',
+];
 // The encoders of the I/O layers are pure too (STYLE): tested on raw bytes, no sockets or files.
 const pureFiles = [
   'src/common/bytes.ts',

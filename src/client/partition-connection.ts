@@ -6,20 +6,17 @@
 
 import type { SecureClientSessionOptions } from 'node:http2';
 import { setImmediate } from 'node:timers';
-import { create } from '@bufbuild/protobuf';
 import { type Client, createClient } from '@connectrpc/connect';
 import { createGrpcTransport, Http2SessionManager } from '@connectrpc/connect-node';
 import { assert, type NodeId, nodeId, type PartitionId, safeNumber } from '../common/index.js';
 import type { ServiceResult } from '../fsm/index.js';
 import { type QueryOutput, Status } from '../gen/multiraft/v1/output_pb.js';
-import {
-  Partition,
-  type PartitionCall,
-  PartitionCallSchema,
-  type PartitionReply,
-  type PartitionRequest,
-  PartitionRequestSchema,
-} from '../gen/multiraft/v1/partition_pb.js';
+import type {
+  PartitionRequestFrame,
+  PartitionResponseFrame,
+} from '../gen/multiraft/v1/partition_frames_pb.js';
+import type { PartitionReply } from '../gen/multiraft/v1/partition_pb.js';
+import { decodeReply, encodeCall, PartitionFrames } from '../protocol/index.js';
 import type { CallPayload, CallReply } from '../session/index.js';
 import { ClientClosedError, ConnectionLostError, SendQueueFullError } from './errors.js';
 
@@ -80,8 +77,12 @@ export interface PartitionConnectionOptions {
   readonly signal?: AbortSignal;
 }
 
-/** Bytes of a call besides its payload: ids, tags, session and sequence numbers. */
-const callOverheadBytes = 48;
+/** A call or cancel waiting to be written, already encoded. */
+interface UnsentCall {
+  readonly id: number;
+  readonly cancel: boolean;
+  readonly encoded: Uint8Array;
+}
 
 interface StreamState {
   readonly abort: AbortController;
@@ -97,9 +98,8 @@ export class PartitionConnection implements AsyncDisposable {
   readonly #o: PartitionConnectionOptions;
   readonly #limits: PartitionConnectionLimits;
   readonly #sessions: Http2SessionManager;
-  readonly #client: Client<typeof Partition>;
-  #unsent: PartitionCall[] = [];
-  #unsentBytes: number[] = [];
+  readonly #client: Client<typeof PartitionFrames>;
+  #unsent: UnsentCall[] = [];
   #flushScheduled = false;
   #stream: StreamState | undefined;
   #closed = false;
@@ -132,7 +132,7 @@ export class PartitionConnection implements AsyncDisposable {
       // Replies are small or carry already compressed user values; compression costs CPU.
       acceptCompression: [],
     });
-    this.#client = createClient(Partition, transport);
+    this.#client = createClient(PartitionFrames, transport);
     const signal = options.signal;
     if (signal !== undefined) {
       this.#onAbort = () => void this.close();
@@ -161,13 +161,14 @@ export class PartitionConnection implements AsyncDisposable {
       payload.kind === 'propose'
         ? ({ case: 'command', value: payload.input } as const)
         : ({ case: 'query', value: payload.input } as const);
-    const call = create(PartitionCallSchema, {
+    const encoded = encodeCall({
+      $typeName: 'multiraft.v1.PartitionCall',
       callId: BigInt(callId),
       partitionId: partition,
       kind,
       forward: payload.forward === true,
     });
-    this.#queue(call, callOverheadBytes + payloadBytes(payload));
+    this.#queue({ id: callId, cancel: false, encoded });
   }
 
   /**
@@ -177,12 +178,14 @@ export class PartitionConnection implements AsyncDisposable {
   cancel(callId: number, partition: PartitionId): void {
     if (this.#closed || this.#stream === undefined) return;
     if (this.#unsent.length >= this.#limits.unsentCallsMax) return;
-    const call = create(PartitionCallSchema, {
+    const encoded = encodeCall({
+      $typeName: 'multiraft.v1.PartitionCall',
       callId: BigInt(callId),
       partitionId: partition,
-      kind: { case: 'cancel', value: {} },
+      kind: { case: 'cancel', value: { $typeName: 'multiraft.v1.Cancel' } },
+      forward: false,
     });
-    this.#queue(call, callOverheadBytes);
+    this.#queue({ id: callId, cancel: true, encoded });
   }
 
   /**
@@ -206,7 +209,6 @@ export class PartitionConnection implements AsyncDisposable {
     }
     this.#stream = undefined;
     this.#unsent = [];
-    this.#unsentBytes = [];
     this.#sessions.abort();
   }
 
@@ -214,9 +216,8 @@ export class PartitionConnection implements AsyncDisposable {
     return this.close();
   }
 
-  #queue(call: PartitionCall, bytes: number): void {
+  #queue(call: UnsentCall): void {
     this.#unsent.push(call);
-    this.#unsentBytes.push(bytes);
     const state = this.#stream ?? this.#open();
     if (this.#flushScheduled) return;
     this.#flushScheduled = true;
@@ -240,7 +241,7 @@ export class PartitionConnection implements AsyncDisposable {
   }
 
   /** The request side: one frame per wake-up, as connect pulls them. */
-  async *#requests(state: StreamState): AsyncGenerator<PartitionRequest> {
+  async *#requests(state: StreamState): AsyncGenerator<PartitionRequestFrame> {
     while (this.#stream === state) {
       // Calls queued in this turn wait for its end, so they share one frame.
       if (this.#unsent.length > 0 && !this.#flushScheduled) {
@@ -255,27 +256,26 @@ export class PartitionConnection implements AsyncDisposable {
     }
   }
 
-  #takeFrame(): PartitionRequest {
+  #takeFrame(): PartitionRequestFrame {
     let n = 0;
     let bytes = 0;
     while (n < this.#unsent.length && n < this.#limits.callsPerFrameMax) {
-      const size = this.#unsentBytes[n] as number;
+      const size = (this.#unsent[n] as UnsentCall).encoded.length;
       if (n > 0 && bytes + size > this.#limits.requestFrameBytesMax) break;
       bytes += size;
       n++;
     }
     assert(n > 0, 'a frame is taken only when calls wait');
-    const calls = this.#unsent.splice(0, n);
-    this.#unsentBytes.splice(0, n);
-    assert(this.#unsent.length === this.#unsentBytes.length, 'unsent sizes out of step');
-    return create(PartitionRequestSchema, { calls });
+    const calls = this.#unsent.splice(0, n).map((call) => call.encoded);
+    return { $typeName: 'multiraft.v1.PartitionRequestFrame', calls };
   }
 
-  async #read(state: StreamState, replies: AsyncIterable<{ replies: PartitionReply[] }>) {
+  async #read(state: StreamState, replies: AsyncIterable<PartitionResponseFrame>) {
     let cause: unknown;
     try {
       for await (const frame of replies) {
-        for (const reply of frame.replies) this.#deliver(reply);
+        // Decoded whole before any is delivered: a malformed frame breaks the stream, as before.
+        for (const reply of frame.replies.map(decodeReply)) this.#deliver(reply);
       }
     } catch (error) {
       cause = error;
@@ -285,10 +285,9 @@ export class PartitionConnection implements AsyncDisposable {
     state.abort.abort();
     const unsent: number[] = [];
     for (const call of this.#unsent) {
-      if (call.kind.case !== 'cancel') unsent.push(Number(call.callId));
+      if (!call.cancel) unsent.push(call.id);
     }
     this.#unsent = [];
-    this.#unsentBytes = [];
     state.wake?.();
     if (this.#closed) return;
     const error = new ConnectionLostError(this.address, { cause: cause ?? 'the node ended it' });
@@ -342,14 +341,4 @@ function serviceResult(output: QueryOutput): ServiceResult {
 export function secureOptions({ ca, cert, key }: ClientTlsOptions): SecureClientSessionOptions {
   const list = ca === undefined || typeof ca === 'string' || Buffer.isBuffer(ca) ? ca : [...ca];
   return { ca: list, cert, key };
-}
-
-/** An estimate of a call's payload size, for cutting frames. */
-function payloadBytes(payload: CallPayload): number {
-  if (payload.kind === 'query') return payload.input.payload.length;
-  const input = payload.input.input;
-  if (input.case === 'sessionInput' && input.value.input.case === 'serviceInput') {
-    return input.value.input.value.payload.length;
-  }
-  return 0;
 }

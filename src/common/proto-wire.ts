@@ -16,7 +16,7 @@
 // Property tests hold each codec to protobuf-es on random messages and on random bytes.
 
 import { assert } from './assert.js';
-import { DecodeError, varintByteLength } from './bytes.js';
+import { type ByteReader, DecodeError, varintByteLength } from './bytes.js';
 
 /** Wire types used by the hand codecs. */
 export const WireType = { varint: 0, len: 2 } as const;
@@ -29,6 +29,11 @@ export function varintFieldSize(field: number, value: number): number {
   return value === 0 ? 0 : varintByteLength(field << 3) + varintByteLength(value);
 }
 
+/** Size of a varint member of a oneof: written even when 0 (a set member has presence). */
+export function varintMemberSize(field: number, value: number): number {
+  return varintByteLength(field << 3) + varintByteLength(value);
+}
+
 /** Size of a length-delimited field whose content takes `length` bytes (always written). */
 export function lenFieldSize(field: number, length: number): number {
   return varintByteLength((field << 3) | WireType.len) + varintByteLength(length) + length;
@@ -37,6 +42,32 @@ export function lenFieldSize(field: number, length: number): number {
 /** Size of a bytes field (0 when empty: the proto3 default is not written). */
 export function bytesFieldSize(field: number, bytes: Uint8Array): number {
   return bytes.length === 0 ? 0 : lenFieldSize(field, bytes.length);
+}
+
+/**
+ * The encoded length of a string the hand encoders write: its length when every character is
+ * ASCII; undefined otherwise (protobuf-es writes it, with its own UTF-8 rules).
+ */
+export function asciiLength(text: string): number | undefined {
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) > 0x7f) return undefined;
+  return text.length;
+}
+
+/** Size of a string field of ASCII characters (0 when empty). */
+export function asciiFieldSize(field: number, length: number): number {
+  return length === 0 ? 0 : lenFieldSize(field, length);
+}
+
+/** Reads `n` bytes as an ASCII string; DecodeError on any other byte (protobuf-es decodes UTF-8). */
+export function readAscii(r: ByteReader, n: number): string {
+  const bytes = r.view(n);
+  let text = '';
+  for (let i = 0; i < bytes.length; i++) {
+    const b = bytes[i] as number;
+    if (b > 0x7f) throw new DecodeError('a string beyond ASCII');
+    text += String.fromCharCode(b);
+  }
+  return text;
 }
 
 /** The number of a uint64 field when a hand codec can write it; undefined: leave it to protobuf-es. */
@@ -69,6 +100,12 @@ export class ProtoWriter {
     this.#varint(value);
   }
 
+  /** A varint member of a oneof, written even when 0. */
+  varintMember(field: number, value: number): void {
+    this.#varint(field << 3);
+    this.#varint(value);
+  }
+
   /** A bool field, omitted when false. */
   boolField(field: number, value: boolean): void {
     if (value) this.varintField(field, 1);
@@ -83,8 +120,21 @@ export class ProtoWriter {
   /** A length-delimited field written even when empty (a message carried as its encoding). */
   bytesAlways(field: number, bytes: Uint8Array): void {
     this.messageHeader(field, bytes.length);
+    this.raw(bytes);
+  }
+
+  /** Bytes as they are: the fields of a message protobuf-es encoded. */
+  raw(bytes: Uint8Array): void {
     this.#buf.set(bytes, this.#pos);
     this.#pos += bytes.length;
+  }
+
+  /** A string field of ASCII characters (asciiLength said so), omitted when empty. */
+  asciiField(field: number, text: string): void {
+    if (text.length === 0) return;
+    this.messageHeader(field, text.length);
+    const buf = this.#buf;
+    for (let i = 0; i < text.length; i++) buf[this.#pos++] = text.charCodeAt(i);
   }
 
   /** The tag and length of an embedded message; its fields follow. */

@@ -6,14 +6,16 @@ import { createGrpcTransport, Http2SessionManager } from '@connectrpc/connect-no
 import { afterEach, describe, expect, test, vi } from 'vitest';
 import { nodeId } from '../common/index.js';
 import { Status } from '../gen/multiraft/v1/output_pb.js';
+import { PartitionRequestFrameSchema } from '../gen/multiraft/v1/partition_frames_pb.js';
 import {
   Partition,
-  type PartitionCallSchema,
+  PartitionCallSchema,
   type PartitionReply,
   type PartitionRequest,
   PartitionRequestSchema,
   type PartitionResponse,
 } from '../gen/multiraft/v1/partition_pb.js';
+import { encodeCall, PartitionFrames } from '../protocol/index.js';
 import { startTestServer, type TestServer, watchPayload } from './_fake-partition-backend.js';
 import type { PartitionServiceLimits } from './partition-service.js';
 
@@ -229,6 +231,30 @@ describe('partition service', () => {
     // The stream is still up.
     stream.send(command(6));
     expect((await stream.replies(1))[0]?.callId).toBe(6n);
+  });
+
+  test('bytes that are no PartitionCall end the stream with INVALID_ARGUMENT; none of their frame runs', async () => {
+    const s = await server();
+    const sessions = new Http2SessionManager(`http://${s.address}`);
+    streams.push({ dispose: () => sessions.abort() });
+    const client = createClient(
+      PartitionFrames,
+      createGrpcTransport({ baseUrl: `http://${s.address}`, sessionManager: sessions }),
+    );
+    const good = encodeCall(create(PartitionCallSchema, command(1)));
+    // A length-delimited field 3 (the command) whose length runs past the end.
+    const bad = Uint8Array.of(0x08, 2, 0x1a, 9, 0);
+    async function* requests() {
+      yield create(PartitionRequestFrameSchema, { calls: [good, bad] });
+      await new Promise(() => {}); // keep the request side open: the node must end the stream
+    }
+    const reading = (async () => {
+      for await (const _ of client.stream(requests())) {
+        // no reply is expected
+      }
+    })();
+    await expect(reading).rejects.toMatchObject({ code: Code.InvalidArgument });
+    expect(s.backend.commands).toHaveLength(0);
   });
 
   test('cancel closes a query stream: its caller is closed, nothing more is sent', async () => {

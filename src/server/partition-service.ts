@@ -1,12 +1,14 @@
 // The server side of the partition protocol (DESIGN §7, docs/protocol.md):
-// `multiraft.v1.Partition/Stream`, served through connect-es on the node's HTTP/2 port. It only
-// adapts frames to a PartitionBackend (the node host) and back; it holds no business logic.
+// `multiraft.v1.Partition/Stream`, served through connect-es on the node's HTTP/2 port as frames
+// of encoded calls and replies (src/protocol). It only adapts frames to a PartitionBackend (the
+// node host) and back; it holds no business logic.
 
 import type { ConnectRouter, ServiceImpl } from '@connectrpc/connect';
 import { assert, type NodeId, type PartitionId } from '../common/index.js';
 import type { PartitionInput } from '../gen/atomix/multiraft/v1/fsm_pb.js';
 import type { QueryInput } from '../gen/multiraft/v1/output_pb.js';
-import { Partition, type PartitionRequest } from '../gen/multiraft/v1/partition_pb.js';
+import type { PartitionRequestFrame } from '../gen/multiraft/v1/partition_frames_pb.js';
+import { PartitionFrames } from '../protocol/index.js';
 import type { CommandCaller, QueryCaller } from '../replica/index.js';
 import { PartitionStream } from './partition-stream.js';
 
@@ -63,7 +65,7 @@ export class PartitionService {
   #closed = false;
 
   /** The connect-es implementation; `register()` mounts it with the request size limit. */
-  readonly impl: ServiceImpl<typeof Partition>;
+  readonly impl: ServiceImpl<typeof PartitionFrames>;
 
   constructor(backend: PartitionBackend, limits: Partial<PartitionServiceLimits> = {}) {
     this.#backend = backend;
@@ -92,7 +94,9 @@ export class PartitionService {
 
   /** Mounts the service on a connect router (gRPC, gRPC-web and Connect protocols). */
   register(router: ConnectRouter): void {
-    router.service(Partition, this.impl, { readMaxBytes: this.#limits.requestFrameBytesMax });
+    router.service(PartitionFrames, this.impl, {
+      readMaxBytes: this.#limits.requestFrameBytesMax,
+    });
   }
 
   /**
@@ -104,7 +108,7 @@ export class PartitionService {
     for (const stream of [...this.#streams]) stream.shutdown();
   }
 
-  #open(requests: AsyncIterable<PartitionRequest>, signal: AbortSignal) {
+  #open(requests: AsyncIterable<PartitionRequestFrame>, signal: AbortSignal) {
     const stream = new PartitionStream(this.#backend, this.#limits, signal);
     if (this.#closed) stream.shutdown();
     this.#streams.add(stream);

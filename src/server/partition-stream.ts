@@ -4,19 +4,16 @@
 // Invariant: a call is in #calls exactly while it is open; a closed call sends nothing more.
 
 import { setImmediate } from 'node:timers';
-import { create } from '@bufbuild/protobuf';
 import { Code, ConnectError } from '@connectrpc/connect';
-import { assert, type LogIndex, partitionId, safeNumber } from '../common/index.js';
+import { assert, type LogIndex, noBytes, partitionId, safeNumber } from '../common/index.js';
 import type { ServiceResult } from '../fsm/index.js';
-import { type CommandOutput, QueryOutputSchema, Status } from '../gen/multiraft/v1/output_pb.js';
-import {
-  type PartitionCall,
-  type PartitionReply,
-  PartitionReplySchema,
-  type PartitionRequest,
-  type PartitionResponse,
-  PartitionResponseSchema,
-} from '../gen/multiraft/v1/partition_pb.js';
+import { type CommandOutput, type QueryOutput, Status } from '../gen/multiraft/v1/output_pb.js';
+import type {
+  PartitionRequestFrame,
+  PartitionResponseFrame,
+} from '../gen/multiraft/v1/partition_frames_pb.js';
+import type { PartitionCall, PartitionReply } from '../gen/multiraft/v1/partition_pb.js';
+import { decodeCall, encodeReply } from '../protocol/index.js';
 import type { CommandCaller, QueryCaller } from '../replica/index.js';
 import { callErrorOf, PartitionCallError } from './call-error.js';
 import type { PartitionBackend, PartitionServiceLimits } from './partition-service.js';
@@ -62,9 +59,9 @@ export class PartitionStream {
 
   /** The response side of the stream; `onClose` runs once it is over, however it ends. */
   async *run(
-    requests: AsyncIterable<PartitionRequest>,
+    requests: AsyncIterable<PartitionRequestFrame>,
     onClose: () => void,
-  ): AsyncGenerator<PartitionResponse> {
+  ): AsyncGenerator<PartitionResponseFrame> {
     // The client went away, or the server shuts down through connect's `shutdownSignal`.
     const onAbort = () =>
       this.#end(ConnectError.from(this.#signal.reason ?? 'stream aborted', Code.Canceled), false);
@@ -135,14 +132,21 @@ export class PartitionStream {
       safeToRetry: e.safeToRetry,
     };
     const bytes = replyOverheadBytes + e.code.length + e.message.length + leaderAddress.length;
-    this.push(create(PartitionReplySchema, { callId, kind: { case: 'error', value } }), bytes);
+    this.push(
+      {
+        $typeName: 'multiraft.v1.PartitionReply',
+        callId,
+        kind: { case: 'error', value: { $typeName: 'multiraft.v1.CallError', ...value } },
+      },
+      bytes,
+    );
   }
 
-  async #read(requests: AsyncIterable<PartitionRequest>): Promise<void> {
+  async #read(requests: AsyncIterable<PartitionRequestFrame>): Promise<void> {
     try {
       for await (const request of requests) {
         if (this.#ended) return;
-        this.#frame(request.calls);
+        this.#frame(decodeCalls(request.calls));
       }
       // The client half-closed: it wants no more replies, so every call ends with the stream.
       this.#end(undefined, true);
@@ -204,7 +208,7 @@ export class PartitionStream {
   }
 
   /** Takes every pending reply, cut into frames of about `replyFrameBytesMax`. */
-  #takeFrames(): PartitionResponse[] {
+  #takeFrames(): PartitionResponseFrame[] {
     const replies = this.#pending;
     const sizes = this.#pendingSizes;
     assert(replies.length > 0 && replies.length === sizes.length, 'bad pending replies');
@@ -212,19 +216,19 @@ export class PartitionStream {
     this.#pendingSizes = [];
     this.#pendingBytes = 0;
     this.#batch++;
-    const frames: PartitionResponse[] = [];
+    const frames: PartitionResponseFrame[] = [];
     let start = 0;
     let bytes = 0;
     for (let i = 0; i < replies.length; i++) {
       const size = sizes[i] as number;
       if (i > start && bytes + size > this.#limits.replyFrameBytesMax) {
-        frames.push(create(PartitionResponseSchema, { replies: replies.slice(start, i) }));
+        frames.push(responseFrame(replies.slice(start, i)));
         start = i;
         bytes = 0;
       }
       bytes += size;
     }
-    frames.push(create(PartitionResponseSchema, { replies: replies.slice(start) }));
+    frames.push(responseFrame(replies.slice(start)));
     return frames;
   }
 }
@@ -256,28 +260,32 @@ class OpenCall implements CommandCaller, QueryCaller {
   output(output: CommandOutput): void {
     if (this.#closed) return;
     if (output.done) this.#stream.release(this);
-    const reply = create(PartitionReplySchema, {
+    const reply: PartitionReply = {
+      $typeName: 'multiraft.v1.PartitionReply',
       callId: this.#wireId,
       kind: { case: 'output', value: output },
-    });
+    };
     this.#stream.push(reply, commandOutputBytes(output));
   }
 
   next(result: ServiceResult, index: LogIndex): void {
     if (this.#closed) return;
     const ok = result.status === Status.OK;
-    const value = create(QueryOutputSchema, {
+    const value: QueryOutput = {
+      $typeName: 'multiraft.v1.QueryOutput',
       index: BigInt(index),
       sequenceNum: BigInt(++this.#seq),
       status: result.status,
       message: ok ? '' : result.message,
-      payload: ok ? result.payload : undefined,
-      current: ok ? undefined : result.current,
-    });
-    const reply = create(PartitionReplySchema, {
+      payload: ok ? result.payload : noBytes,
+      current: (ok ? undefined : result.current) ?? noBytes,
+      done: false,
+    };
+    const reply: PartitionReply = {
+      $typeName: 'multiraft.v1.PartitionReply',
       callId: this.#wireId,
       kind: { case: 'result', value },
-    });
+    };
     this.#last = { reply, batch: this.#stream.batch };
     const bytes =
       replyOverheadBytes + value.message.length + value.payload.length + value.current.length;
@@ -297,10 +305,11 @@ class OpenCall implements CommandCaller, QueryCaller {
       last.reply.kind.value.done = true;
       return;
     }
-    const reply = create(PartitionReplySchema, {
+    const reply: PartitionReply = {
+      $typeName: 'multiraft.v1.PartitionReply',
       callId: this.#wireId,
-      kind: { case: 'end', value: {} },
-    });
+      kind: { case: 'end', value: { $typeName: 'multiraft.v1.End' } },
+    };
     this.#stream.push(reply, replyOverheadBytes);
   }
 
@@ -319,4 +328,19 @@ function commandOutputBytes(output: CommandOutput): number {
     bytes += session.value.output.value.payload.length;
   }
   return bytes;
+}
+
+/** The calls of a request frame, all decoded before any runs: a malformed one ends the stream. */
+function decodeCalls(encoded: readonly Uint8Array[]): PartitionCall[] {
+  try {
+    return encoded.map(decodeCall);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    throw new ConnectError(`malformed PartitionCall: ${message}`, Code.InvalidArgument);
+  }
+}
+
+/** A response frame: the replies, each encoded. */
+function responseFrame(replies: readonly PartitionReply[]): PartitionResponseFrame {
+  return { $typeName: 'multiraft.v1.PartitionResponseFrame', replies: replies.map(encodeReply) };
 }

@@ -1,7 +1,7 @@
 // The AtomicValue's hand codec against protobuf-es: every request read as protobuf-es reads it
 // (or refused where it refuses), every response written as protobuf-es writes it.
 
-import { create, fromBinary, toBinary, type UnknownField } from '@bufbuild/protobuf';
+import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
 import { WireType } from '@bufbuild/protobuf/wire';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -14,17 +14,10 @@ import {
   type Value,
   ValueSchema,
 } from '../../gen/atomix/multiraft/atomic/value/v1/fsm_pb.js';
+import { bytes, damaged, safeU64, u64, unknown } from '../../protocol/_arbitraries.js';
 import { decodeRequest } from './codec.js';
 import { type Response, readRequest, writeResponse, writeValueMessage } from './wire-format.js';
 
-const u64 = fc.oneof(
-  fc.constant(0n),
-  fc.bigInt({ min: 1n, max: 300n }),
-  fc.bigInt({ min: 0n, max: 2n ** 53n - 1n }),
-  fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }),
-);
-const safeU64 = fc.oneof(fc.constant(0n), fc.bigInt({ min: 0n, max: 2n ** 53n - 1n }));
-const bytes = fc.oneof(fc.constant(new Uint8Array(0)), fc.uint8Array({ maxLength: 300 }));
 const duration = fc.record({
   seconds: fc.oneof(
     fc.bigInt({ min: 0n, max: 1000n }),
@@ -35,12 +28,6 @@ const duration = fc.record({
     fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 }),
   ),
 });
-const unknown = fc
-  .nat(5)
-  .map((n): UnknownField[] | undefined =>
-    n === 0 ? [{ no: 50, wireType: WireType.Varint, data: new Uint8Array([1]) }] : undefined,
-  );
-
 const request = fc
   .tuple(
     fc.oneof(
@@ -157,15 +144,7 @@ describe('AtomicValue wire format', () => {
   });
 
   it('reads damaged and arbitrary bytes as protobuf-es does', () => {
-    const damaged = fc
-      .tuple(request, fc.nat(), fc.uint8Array({ maxLength: 4 }), fc.nat(3))
-      .map(([data, at, splice, drop]) => {
-        const i = at % (data.length + 1);
-        return new Uint8Array([...data.subarray(0, i), ...splice, ...data.subarray(i + drop)]);
-      });
-    fc.assert(fc.property(fc.oneof(damaged, fc.uint8Array({ maxLength: 30 })), expectSameRequest), {
-      numRuns: 5_000,
-    });
+    fc.assert(fc.property(damaged(request), expectSameRequest), { numRuns: 5_000 });
   });
 
   it('leaves a request member given twice (merged) to protobuf-es', () => {

@@ -1,0 +1,479 @@
+// One PartitionReply of a response frame: the node writes it, the SDK reads it. Outputs, results
+// and ends go by hand; a reply protobuf-es must handle (an error, a non-ASCII message, unknown
+// fields, numbers beyond 2^53 − 1, anything malformed) goes through it (common/proto-wire.ts).
+
+import { fromBinary, toBinary } from '@bufbuild/protobuf';
+import {
+  asciiFieldSize,
+  asciiLength,
+  ByteReader,
+  bytesFieldSize,
+  DecodeError,
+  fieldTag,
+  lenFieldSize,
+  markOnce,
+  noBytes,
+  ProtoWriter,
+  readAscii,
+  varintFieldSize,
+  WireType,
+  writableNumber,
+} from '../common/index.js';
+import type { PartitionOutput, SessionOutput } from '../gen/atomix/multiraft/v1/fsm_pb.js';
+import type { CommandOutput, QueryOutput } from '../gen/multiraft/v1/output_pb.js';
+import { type PartitionReply, PartitionReplySchema } from '../gen/multiraft/v1/partition_pb.js';
+
+const int32Max = 2 ** 31 - 1;
+
+const varint1 = fieldTag(1, WireType.varint);
+const len1 = fieldTag(1, WireType.len);
+const varint2 = fieldTag(2, WireType.varint);
+const len2 = fieldTag(2, WireType.len);
+const varint3 = fieldTag(3, WireType.varint);
+const len3 = fieldTag(3, WireType.len);
+const len4 = fieldTag(4, WireType.len);
+const len5 = fieldTag(5, WireType.len);
+const len6 = fieldTag(6, WireType.len);
+const varint7 = fieldTag(7, WireType.varint);
+
+/** Thrown while sizing a reply the hand encoder leaves to protobuf-es. */
+class NotByHand extends Error {}
+
+function known<T extends { $unknown?: unknown[] }>(m: T): T {
+  if (m.$unknown?.length) throw new NotByHand();
+  return m;
+}
+
+function num(value: bigint): number {
+  const n = writableNumber(value);
+  if (n === undefined) throw new NotByHand();
+  return n;
+}
+
+function ascii(text: string): number {
+  const n = asciiLength(text);
+  if (n === undefined) throw new NotByHand();
+  return n;
+}
+
+function enumValue(value: number): number {
+  if (value < 0) throw new NotByHand();
+  return value;
+}
+
+/** The encoded reply, as `toBinary(PartitionReplySchema, reply)` writes it. */
+export function encodeReply(reply: PartitionReply): Uint8Array {
+  let size: number;
+  try {
+    size = replyBytes(reply);
+  } catch (error) {
+    if (!(error instanceof NotByHand)) throw error;
+    return toBinary(PartitionReplySchema, reply);
+  }
+  const w = new ProtoWriter(size);
+  w.varintField(1, Number(reply.callId));
+  const kind = reply.kind;
+  switch (kind.case) {
+    case 'output':
+      w.messageHeader(2, outputBytes(kind.value));
+      writeOutput(w, kind.value);
+      break;
+    case 'result':
+      w.messageHeader(3, resultBytes(kind.value));
+      writeResult(w, kind.value);
+      break;
+    case 'end':
+      w.messageHeader(4, 0);
+      break;
+  }
+  return w.finish();
+}
+
+// Sizes: each checks what it sizes and throws NotByHand where protobuf-es must write it.
+
+function replyBytes(reply: PartitionReply): number {
+  const kind = known(reply).kind;
+  let kindBytes = 0;
+  switch (kind.case) {
+    case 'output':
+      kindBytes = lenFieldSize(2, outputBytes(kind.value));
+      break;
+    case 'result':
+      kindBytes = lenFieldSize(3, resultBytes(kind.value));
+      break;
+    case 'end':
+      known(kind.value);
+      kindBytes = lenFieldSize(4, 0);
+      break;
+    default:
+      // Errors carry free text; they are rare and left to protobuf-es, as an empty reply is.
+      throw new NotByHand();
+  }
+  return varintFieldSize(1, num(reply.callId)) + kindBytes;
+}
+
+function outputBytes(o: CommandOutput): number {
+  known(o);
+  return (
+    varintFieldSize(1, num(o.index)) +
+    varintFieldSize(2, num(o.sequenceNum)) +
+    varintFieldSize(3, enumValue(o.status)) +
+    asciiFieldSize(4, ascii(o.message)) +
+    (o.output === undefined ? 0 : lenFieldSize(5, partitionOutputBytes(o.output))) +
+    bytesFieldSize(6, o.current) +
+    varintFieldSize(7, o.done ? 1 : 0)
+  );
+}
+
+function partitionOutputBytes(p: PartitionOutput): number {
+  const out = known(p).output;
+  switch (out.case) {
+    case undefined:
+      return 0;
+    case 'openSession':
+      return lenFieldSize(1, varintFieldSize(1, num(known(out.value).sessionId)));
+    case 'keepAlive':
+      known(out.value);
+      return lenFieldSize(2, 0);
+    case 'closeSession':
+      known(out.value);
+      return lenFieldSize(3, 0);
+    case 'sessionOutput':
+      return lenFieldSize(4, sessionOutputBytes(out.value));
+  }
+}
+
+function sessionOutputBytes(s: SessionOutput): number {
+  const out = known(s).output;
+  switch (out.case) {
+    case undefined:
+      return 0;
+    case 'createService':
+      return lenFieldSize(1, varintFieldSize(1, num(known(out.value).serviceId)));
+    case 'closeService':
+      known(out.value);
+      return lenFieldSize(2, 0);
+    case 'serviceOutput':
+      return lenFieldSize(3, bytesFieldSize(1, known(out.value).payload));
+  }
+}
+
+function resultBytes(q: QueryOutput): number {
+  known(q);
+  return (
+    varintFieldSize(1, num(q.index)) +
+    varintFieldSize(2, num(q.sequenceNum)) +
+    varintFieldSize(3, enumValue(q.status)) +
+    asciiFieldSize(4, ascii(q.message)) +
+    bytesFieldSize(5, q.payload) +
+    bytesFieldSize(6, q.current) +
+    varintFieldSize(7, q.done ? 1 : 0)
+  );
+}
+
+// Writers: they follow the sizes above, which checked every message, number and string.
+
+function writeOutput(w: ProtoWriter, o: CommandOutput): void {
+  w.varintField(1, Number(o.index));
+  w.varintField(2, Number(o.sequenceNum));
+  w.varintField(3, o.status);
+  w.asciiField(4, o.message);
+  if (o.output !== undefined) {
+    w.messageHeader(5, partitionOutputBytes(o.output));
+    writePartitionOutput(w, o.output);
+  }
+  w.bytesField(6, o.current);
+  w.boolField(7, o.done);
+}
+
+function writePartitionOutput(w: ProtoWriter, p: PartitionOutput): void {
+  const out = p.output;
+  switch (out.case) {
+    case undefined:
+      return;
+    case 'openSession': {
+      const sessionId = Number(out.value.sessionId);
+      w.messageHeader(1, varintFieldSize(1, sessionId));
+      w.varintField(1, sessionId);
+      return;
+    }
+    case 'keepAlive':
+      w.messageHeader(2, 0);
+      return;
+    case 'closeSession':
+      w.messageHeader(3, 0);
+      return;
+    case 'sessionOutput':
+      w.messageHeader(4, sessionOutputBytes(out.value));
+      writeSessionOutput(w, out.value);
+  }
+}
+
+function writeSessionOutput(w: ProtoWriter, s: SessionOutput): void {
+  const out = s.output;
+  switch (out.case) {
+    case undefined:
+      return;
+    case 'createService': {
+      const serviceId = Number(out.value.serviceId);
+      w.messageHeader(1, varintFieldSize(1, serviceId));
+      w.varintField(1, serviceId);
+      return;
+    }
+    case 'closeService':
+      w.messageHeader(2, 0);
+      return;
+    case 'serviceOutput':
+      w.messageHeader(3, bytesFieldSize(1, out.value.payload));
+      w.bytesField(1, out.value.payload);
+  }
+}
+
+function writeResult(w: ProtoWriter, q: QueryOutput): void {
+  w.varintField(1, Number(q.index));
+  w.varintField(2, Number(q.sequenceNum));
+  w.varintField(3, q.status);
+  w.asciiField(4, q.message);
+  w.bytesField(5, q.payload);
+  w.bytesField(6, q.current);
+  w.boolField(7, q.done);
+}
+
+/** Decodes a reply as `fromBinary(PartitionReplySchema, bytes)` does, and throws where it throws. */
+export function decodeReply(bytes: Uint8Array): PartitionReply {
+  try {
+    return readReply(new ByteReader(bytes));
+  } catch (error) {
+    if (!(error instanceof DecodeError)) throw error;
+    return fromBinary(PartitionReplySchema, bytes);
+  }
+}
+
+/** The fast path alone; DecodeError where it leaves the reply to protobuf-es. */
+export function readReply(r: ByteReader): PartitionReply {
+  let seen = 0;
+  const reply: PartitionReply = {
+    $typeName: 'multiraft.v1.PartitionReply',
+    callId: 0n,
+    kind: { case: undefined },
+  };
+  while (r.remaining > 0) {
+    const tag = r.varint();
+    switch (tag) {
+      case varint1:
+        reply.callId = BigInt(r.varint());
+        break;
+      case len2:
+        seen = markOnce(seen, 2);
+        reply.kind = { case: 'output', value: readOutput(r.sub(r.varint())) };
+        break;
+      case len3:
+        seen = markOnce(seen, 3);
+        reply.kind = { case: 'result', value: readResult(r.sub(r.varint())) };
+        break;
+      case len4:
+        if (r.varint() !== 0) throw new DecodeError('fields in an end');
+        reply.kind = { case: 'end', value: { $typeName: 'multiraft.v1.End' } };
+        break;
+      default:
+        throw new DecodeError(`PartitionReply tag ${tag}`);
+    }
+  }
+  return reply;
+}
+
+function readStatus(r: ByteReader): number {
+  const status = r.varint();
+  if (status > int32Max) throw new DecodeError('status beyond int32');
+  return status;
+}
+
+function readOutput(r: ByteReader): CommandOutput {
+  let seen = 0;
+  const o: CommandOutput = {
+    $typeName: 'multiraft.v1.CommandOutput',
+    index: 0n,
+    sequenceNum: 0n,
+    status: 0,
+    message: '',
+    current: noBytes,
+    done: false,
+  };
+  while (r.remaining > 0) {
+    const tag = r.varint();
+    switch (tag) {
+      case varint1:
+        o.index = BigInt(r.varint());
+        break;
+      case varint2:
+        o.sequenceNum = BigInt(r.varint());
+        break;
+      case varint3:
+        o.status = readStatus(r);
+        break;
+      case len4:
+        o.message = readAscii(r, r.varint());
+        break;
+      case len5:
+        seen = markOnce(seen, 5);
+        o.output = readPartitionOutput(r.sub(r.varint()));
+        break;
+      case len6:
+        o.current = r.lengthPrefixed();
+        break;
+      case varint7:
+        o.done = r.bool();
+        break;
+      default:
+        throw new DecodeError(`CommandOutput tag ${tag}`);
+    }
+  }
+  return o;
+}
+
+/** The id in a one-field message {uint64 id = 1}. */
+function readIdMessage(r: ByteReader): bigint {
+  let id = 0n;
+  while (r.remaining > 0) {
+    if (r.varint() !== varint1) throw new DecodeError('not an id');
+    id = BigInt(r.varint());
+  }
+  return id;
+}
+
+function readEmpty(r: ByteReader): void {
+  if (r.varint() !== 0) throw new DecodeError('fields in an empty message');
+}
+
+function readPartitionOutput(r: ByteReader): PartitionOutput {
+  let seen = 0;
+  const p: PartitionOutput = {
+    $typeName: 'atomix.multiraft.v1.PartitionOutput',
+    output: { case: undefined },
+  };
+  while (r.remaining > 0) {
+    const tag = r.varint();
+    switch (tag) {
+      case len1:
+        seen = markOnce(seen, 1);
+        p.output = {
+          case: 'openSession',
+          value: {
+            $typeName: 'atomix.multiraft.v1.OpenSessionOutput',
+            sessionId: readIdMessage(r.sub(r.varint())),
+          },
+        };
+        break;
+      case len2:
+        readEmpty(r);
+        p.output = {
+          case: 'keepAlive',
+          value: { $typeName: 'atomix.multiraft.v1.KeepAliveOutput' },
+        };
+        break;
+      case len3:
+        readEmpty(r);
+        p.output = {
+          case: 'closeSession',
+          value: { $typeName: 'atomix.multiraft.v1.CloseSessionOutput' },
+        };
+        break;
+      case len4:
+        seen = markOnce(seen, 4);
+        p.output = { case: 'sessionOutput', value: readSessionOutput(r.sub(r.varint())) };
+        break;
+      default:
+        throw new DecodeError(`PartitionOutput tag ${tag}`);
+    }
+  }
+  return p;
+}
+
+function readSessionOutput(r: ByteReader): SessionOutput {
+  let seen = 0;
+  const s: SessionOutput = {
+    $typeName: 'atomix.multiraft.v1.SessionOutput',
+    output: { case: undefined },
+  };
+  while (r.remaining > 0) {
+    const tag = r.varint();
+    switch (tag) {
+      case len1:
+        seen = markOnce(seen, 1);
+        s.output = {
+          case: 'createService',
+          value: {
+            $typeName: 'atomix.multiraft.v1.CreateServiceOutput',
+            serviceId: readIdMessage(r.sub(r.varint())),
+          },
+        };
+        break;
+      case len2:
+        readEmpty(r);
+        s.output = {
+          case: 'closeService',
+          value: { $typeName: 'atomix.multiraft.v1.CloseServiceOutput' },
+        };
+        break;
+      case len3: {
+        seen = markOnce(seen, 3);
+        const body = r.sub(r.varint());
+        let payload: Uint8Array = noBytes;
+        while (body.remaining > 0) {
+          if (body.varint() !== len1) throw new DecodeError('ServiceOutput field');
+          payload = body.lengthPrefixed();
+        }
+        s.output = {
+          case: 'serviceOutput',
+          value: { $typeName: 'atomix.multiraft.v1.ServiceOutput', payload },
+        };
+        break;
+      }
+      default:
+        throw new DecodeError(`SessionOutput tag ${tag}`);
+    }
+  }
+  return s;
+}
+
+function readResult(r: ByteReader): QueryOutput {
+  const q: QueryOutput = {
+    $typeName: 'multiraft.v1.QueryOutput',
+    index: 0n,
+    sequenceNum: 0n,
+    status: 0,
+    message: '',
+    payload: noBytes,
+    current: noBytes,
+    done: false,
+  };
+  while (r.remaining > 0) {
+    const tag = r.varint();
+    switch (tag) {
+      case varint1:
+        q.index = BigInt(r.varint());
+        break;
+      case varint2:
+        q.sequenceNum = BigInt(r.varint());
+        break;
+      case varint3:
+        q.status = readStatus(r);
+        break;
+      case len4:
+        q.message = readAscii(r, r.varint());
+        break;
+      case len5:
+        q.payload = r.lengthPrefixed();
+        break;
+      case len6:
+        q.current = r.lengthPrefixed();
+        break;
+      case varint7:
+        q.done = r.bool();
+        break;
+      default:
+        throw new DecodeError(`QueryOutput tag ${tag}`);
+    }
+  }
+  return q;
+}
