@@ -10,12 +10,12 @@ import type { ServiceResult } from '../fsm/index.js';
 import type { Event as StateEvent, Value } from '../gen/atomix/multiraft/atomic/value/v1/fsm_pb.js';
 import { Status } from '../gen/multiraft/v1/output_pb.js';
 import { atomicValueService } from '../primitives/index.js';
+import { encodeRequest } from '../protocol/index.js';
 import type { PartitionSessions, PrimitiveName, SessionCallFailure } from '../session/index.js';
 import {
   type AtomicValueAnswer,
   type AtomicValueInput,
   answerOf,
-  atomicValuePayload,
   eventsPayload,
   getPayload,
   primitiveQuery,
@@ -286,7 +286,7 @@ export class AtomicValueClient<T> {
     const target = { partition: this.#partition, primitive: this.#primitive };
     const deadline = c.calls.timers.now + timeoutMs;
     try {
-      const out = await runCommand(c.sessions, target, atomicValuePayload(input), deadline, signal);
+      const out = await runCommand(c.sessions, target, encodeRequest(input), deadline, signal);
       return answerOf(resultOfCommand(out));
     } catch (error) {
       if (!(error instanceof CommandFailedError)) throw error;

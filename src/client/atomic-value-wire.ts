@@ -2,37 +2,28 @@
 // and answers decoded into the primitive's output or a failure carrying the current value. The
 // SDK and the server's gRPC gateway both speak it.
 
-import { create, fromBinary, type MessageInitShape, toBinary } from '@bufbuild/protobuf';
+import { create } from '@bufbuild/protobuf';
 import type { ServiceResult } from '../fsm/index.js';
-import {
-  AtomicValueInputSchema,
-  type AtomicValueOutput,
-  AtomicValueOutputSchema,
-  type Value,
-  ValueSchema,
-} from '../gen/atomix/multiraft/atomic/value/v1/fsm_pb.js';
+import type { AtomicValueOutput, Value } from '../gen/atomix/multiraft/atomic/value/v1/fsm_pb.js';
 import {
   type CommandOutput,
   type QueryInput,
   QueryInputSchema,
   Status,
 } from '../gen/multiraft/v1/output_pb.js';
+import { decodeResponse, decodeValue, encodeRequest, type RequestInit } from '../protocol/index.js';
 import { type PrimitiveName, servicePayload } from '../session/index.js';
 
-export type AtomicValueInput = MessageInitShape<typeof AtomicValueInputSchema>['input'];
-
-export function atomicValuePayload(input: AtomicValueInput): Uint8Array {
-  return toBinary(AtomicValueInputSchema, create(AtomicValueInputSchema, { input }));
-}
+export type AtomicValueInput = RequestInit;
 
 /** A query of the primitive by name (no session, no service id needed). */
 export function primitiveQuery(primitive: PrimitiveName, payload: Uint8Array): QueryInput {
   return create(QueryInputSchema, { target: { case: 'primitive', value: primitive }, payload });
 }
 
-export const getPayload = atomicValuePayload({ case: 'get', value: {} });
-export const watchPayload = atomicValuePayload({ case: 'watch', value: {} });
-export const eventsPayload = atomicValuePayload({ case: 'events', value: {} });
+export const getPayload = encodeRequest({ case: 'get', value: {} });
+export const watchPayload = encodeRequest({ case: 'watch', value: {} });
+export const eventsPayload = encodeRequest({ case: 'events', value: {} });
 
 /** What the AtomicValue answered: its output, or a failed status with the current value. */
 export type AtomicValueAnswer =
@@ -47,9 +38,9 @@ export type AtomicValueAnswer =
 
 export function answerOf(result: ServiceResult): AtomicValueAnswer {
   if (result.status === Status.OK) {
-    return { ok: true, output: fromBinary(AtomicValueOutputSchema, result.payload).output };
+    return { ok: true, output: decodeResponse(result.payload) };
   }
-  const current = result.current?.length ? fromBinary(ValueSchema, result.current) : undefined;
+  const current = result.current?.length ? decodeValue(result.current) : undefined;
   return { ok: false, status: result.status, message: result.message, current };
 }
 

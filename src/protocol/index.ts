@@ -12,6 +12,18 @@
  * ```
  */
 
+export {
+  decodeRequest,
+  decodeResponse,
+  decodeValue,
+  encodeRequest,
+  type RequestInit,
+  type Response,
+  readRequest,
+  readResponse,
+  writeResponse,
+  writeValueMessage,
+} from './atomic-value-wire.js';
 export { decodeCall, encodeCall, readCall } from './partition-call.js';
 export { PartitionFrames } from './partition-frames.js';
 export {

@@ -18,7 +18,6 @@ import {
   type AtomicValueAnswer,
   type AtomicValueInput,
   answerOf,
-  atomicValuePayload,
   eventsPayload,
   getPayload,
   primitiveQuery,
@@ -46,6 +45,7 @@ import {
 } from '../gen/multiraft/v1/atomic_value_pb.js';
 import { type CommandOutput, Status } from '../gen/multiraft/v1/output_pb.js';
 import { atomicValueService } from '../primitives/index.js';
+import { encodeRequest } from '../protocol/index.js';
 import {
   PartitionSessions,
   type PrimitiveName,
@@ -242,13 +242,7 @@ export class AtomicValueService {
     const deadline = this.#client.timers.now + this.#deadlineMs(ctx);
     let out: CommandOutput;
     try {
-      out = await runCommand(
-        this.#sessions,
-        target,
-        atomicValuePayload(input),
-        deadline,
-        ctx.signal,
-      );
+      out = await runCommand(this.#sessions, target, encodeRequest(input), deadline, ctx.signal);
     } catch (error) {
       if (!(error instanceof CommandFailedError)) throw error;
       throw errorOfFailure(error.failure);

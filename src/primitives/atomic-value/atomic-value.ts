@@ -27,7 +27,7 @@ import {
   WatchOutputSchema,
 } from '../../gen/atomix/multiraft/atomic/value/v1/fsm_pb.js';
 import { Status } from '../../gen/multiraft/v1/output_pb.js';
-import { decodeRequest, failure, invalid, ok, type StoredValue, valueMessage } from './codec.js';
+import { failure, invalid, ok, requestOf, type StoredValue, valueMessage } from './codec.js';
 import { type AtomicValueSnapshot, encodeSnapshot } from './snapshot.js';
 import { StreamSet } from './streams.js';
 import { ttlMs } from './ttl.js';
@@ -55,7 +55,7 @@ export class AtomicValue implements Service {
   }
 
   command(input: Uint8Array, caller: StreamId): ServiceResult | StreamStart {
-    const request = decodeRequest(input);
+    const request = requestOf(input);
     if (request === undefined) return invalid('malformed AtomicValueInput');
     switch (request.case) {
       case 'get':
@@ -77,7 +77,7 @@ export class AtomicValue implements Service {
 
   query(input: Uint8Array, sink: QuerySink): void {
     if (sink.closed) return;
-    const request = decodeRequest(input);
+    const request = requestOf(input);
     if (request?.case === 'watch') {
       sink.next(this.#watchOutput());
       this.#watchers.add(sink);

@@ -1,18 +1,13 @@
-// The AtomicValue's edge with the wire: decoding its input, encoding its outputs and results.
-// Decoding never throws: malformed bytes come back as undefined and become an INVALID result.
-// Messages built on every write are literals, not `create()` (see fsm/outputs.ts), and the
-// requests and results of every write are read and written by hand (wire-format.ts).
-
-import { fromBinary } from '@bufbuild/protobuf';
-import { assert, DecodeError, type LogIndex, type TimestampMs } from '../../common/index.js';
+import { assert, type LogIndex, type TimestampMs } from '../../common/index.js';
 import type { ServiceResult } from '../../fsm/index.js';
-import {
-  type AtomicValueInput,
-  AtomicValueInputSchema,
-  type Value,
-} from '../../gen/atomix/multiraft/atomic/value/v1/fsm_pb.js';
+import type { AtomicValueInput, Value } from '../../gen/atomix/multiraft/atomic/value/v1/fsm_pb.js';
 import { Status } from '../../gen/multiraft/v1/output_pb.js';
-import { type Response, readRequest, writeResponse, writeValueMessage } from './wire-format.js';
+import {
+  decodeRequest,
+  type Response,
+  writeResponse,
+  writeValueMessage,
+} from '../../protocol/index.js';
 
 /** The one value an AtomicValue holds. Invariant: `index` ≥ 1; `expireMs` absent = no expiry. */
 export interface StoredValue {
@@ -25,14 +20,9 @@ export interface StoredValue {
 export type Request = AtomicValueInput['input'];
 
 /** Decodes an encoded AtomicValueInput; undefined when the bytes are not a valid message. */
-export function decodeRequest(bytes: Uint8Array): Request | undefined {
+export function requestOf(bytes: Uint8Array): Request | undefined {
   try {
-    return readRequest(bytes);
-  } catch (error) {
-    if (!(error instanceof DecodeError)) throw error;
-  }
-  try {
-    return fromBinary(AtomicValueInputSchema, bytes).input;
+    return decodeRequest(bytes);
   } catch {
     return undefined;
   }

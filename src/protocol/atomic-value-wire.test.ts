@@ -1,10 +1,11 @@
-// The AtomicValue's hand codec against protobuf-es: every request read as protobuf-es reads it
-// (or refused where it refuses), every response written as protobuf-es writes it.
+// The AtomicValue's hand codec against protobuf-es, both ways: every request and response written
+// as protobuf-es writes it, read as protobuf-es reads it (or refused where it refuses).
 
 import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
 import { WireType } from '@bufbuild/protobuf/wire';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { ByteReader } from '../common/index.js';
 import {
   type AtomicValueInput,
   AtomicValueInputSchema,
@@ -13,10 +14,20 @@ import {
   GetOutputSchema,
   type Value,
   ValueSchema,
-} from '../../gen/atomix/multiraft/atomic/value/v1/fsm_pb.js';
-import { bytes, damaged, safeU64, u64, unknown } from '../../protocol/_arbitraries.js';
-import { decodeRequest } from './codec.js';
-import { type Response, readRequest, writeResponse, writeValueMessage } from './wire-format.js';
+} from '../gen/atomix/multiraft/atomic/value/v1/fsm_pb.js';
+import { bytes, damaged, safeU64, u64, unknown } from './_arbitraries.js';
+import {
+  decodeRequest,
+  decodeResponse,
+  decodeValue,
+  encodeRequest,
+  type RequestInit,
+  type Response,
+  readRequest,
+  readResponse,
+  writeResponse,
+  writeValueMessage,
+} from './atomic-value-wire.js';
 
 const duration = fc.record({
   seconds: fc.oneof(
@@ -28,7 +39,7 @@ const duration = fc.record({
     fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 }),
   ),
 });
-const request = fc
+const requestInit = fc
   .tuple(
     fc.oneof(
       fc.record({ case: fc.constant('get' as const), value: fc.constant({}) }),
@@ -56,8 +67,9 @@ const request = fc
   .map(([input, u]) => {
     const m = create(AtomicValueInputSchema, { input });
     if (u !== undefined && m.input.case !== undefined) m.input.value.$unknown = u;
-    return toBinary(AtomicValueInputSchema, m);
+    return m;
   });
+const request = requestInit.map((m) => toBinary(AtomicValueInputSchema, m));
 
 /** Both read the same request, or both refuse the bytes. */
 function expectSameRequest(data: Uint8Array): void {
@@ -65,7 +77,8 @@ function expectSameRequest(data: Uint8Array): void {
   try {
     expected = fromBinary(AtomicValueInputSchema, data).input;
   } catch {
-    expected = undefined;
+    expect(() => decodeRequest(data)).toThrow();
+    return;
   }
   expect(decodeRequest(data)).toStrictEqual(expected);
 }
@@ -73,44 +86,119 @@ function expectSameRequest(data: Uint8Array): void {
 const value: fc.Arbitrary<Value> = fc
   .record({ value: bytes, index: safeU64 })
   .map((v) => create(ValueSchema, v));
-const optionalValue = fc.option(value, { nil: undefined });
 
-const event = fc
-  .oneof(
-    fc.record({
-      case: fc.constant('created' as const),
-      value: fc.record({ value: optionalValue }),
-    }),
-    fc.record({
-      case: fc.constant('updated' as const),
-      value: fc.record({ value: optionalValue, prevValue: optionalValue }),
-    }),
-    fc.record({
-      case: fc.constant('deleted' as const),
-      value: fc.record({ value: optionalValue, expired: fc.boolean() }),
-    }),
-    fc.constant({ case: undefined }),
-  )
-  .map((e) => create(EventSchema, { event: e }));
+/** Values a reader may meet: any uint64 version, sometimes an unknown field. */
+const anyValue: fc.Arbitrary<Value> = fc
+  .record({ value: bytes, index: u64, unknown })
+  .map(({ unknown: u, ...v }) => {
+    const m = create(ValueSchema, v);
+    if (u !== undefined) m.$unknown = u;
+    return m;
+  });
 
-const response: fc.Arbitrary<Response> = fc
-  .oneof(
-    fc.record({ case: fc.constant('get' as const), value: fc.record({ value: optionalValue }) }),
-    fc.record({ case: fc.constant('set' as const), value: fc.record({ index: safeU64 }) }),
-    fc.record({
-      case: fc.constant('update' as const),
-      value: fc.record({ index: safeU64, prevValue: optionalValue }),
-    }),
-    fc.record({ case: fc.constant('delete' as const), value: fc.record({ value: optionalValue }) }),
-    fc.record({ case: fc.constant('watch' as const), value: fc.record({ value: optionalValue }) }),
-    fc.record({
-      case: fc.constant('events' as const),
-      value: fc.record({ event: fc.option(event, { nil: undefined }) }),
-    }),
-  )
-  .map((output) => create(AtomicValueOutputSchema, { output }).output as Response);
+/** Responses as the primitive builds them (`value`), or as a reader may meet them (`anyValue`). */
+function responses(
+  value: fc.Arbitrary<Value>,
+  index: fc.Arbitrary<bigint>,
+): fc.Arbitrary<Response> {
+  const optionalValue = fc.option(value, { nil: undefined });
+  const event = fc
+    .oneof(
+      fc.record({
+        case: fc.constant('created' as const),
+        value: fc.record({ value: optionalValue }),
+      }),
+      fc.record({
+        case: fc.constant('updated' as const),
+        value: fc.record({ value: optionalValue, prevValue: optionalValue }),
+      }),
+      fc.record({
+        case: fc.constant('deleted' as const),
+        value: fc.record({ value: optionalValue, expired: fc.boolean() }),
+      }),
+      fc.constant({ case: undefined }),
+    )
+    .map((e) => create(EventSchema, { event: e }));
+  return fc
+    .oneof(
+      fc.record({ case: fc.constant('get' as const), value: fc.record({ value: optionalValue }) }),
+      fc.record({ case: fc.constant('set' as const), value: fc.record({ index }) }),
+      fc.record({
+        case: fc.constant('update' as const),
+        value: fc.record({ index, prevValue: optionalValue }),
+      }),
+      fc.record({
+        case: fc.constant('delete' as const),
+        value: fc.record({ value: optionalValue }),
+      }),
+      fc.record({
+        case: fc.constant('watch' as const),
+        value: fc.record({ value: optionalValue }),
+      }),
+      fc.record({
+        case: fc.constant('events' as const),
+        value: fc.record({ event: fc.option(event, { nil: undefined }) }),
+      }),
+    )
+    .map((output) => create(AtomicValueOutputSchema, { output }).output as Response);
+}
+const response = responses(value, safeU64);
+const anyResponse = responses(anyValue, u64);
+
+const encodedResponse = (output: Response) =>
+  toBinary(AtomicValueOutputSchema, create(AtomicValueOutputSchema, { output }));
+/** Both read the same response, or both refuse the bytes. */
+function decodesAsProtobufEs(data: Uint8Array): void {
+  let expected: Response | { case: undefined };
+  try {
+    expected = fromBinary(AtomicValueOutputSchema, data).output;
+  } catch {
+    expect(() => decodeResponse(data)).toThrow();
+    return;
+  }
+  expect(decodeResponse(data)).toStrictEqual(expected);
+}
 
 describe('AtomicValue wire format', () => {
+  it('writes every request as protobuf-es does', () => {
+    fc.assert(
+      fc.property(
+        requestInit.filter((m) => m.input.case !== undefined),
+        (m) => {
+          expect(encodeRequest(m.input as RequestInit)).toEqual(
+            toBinary(AtomicValueInputSchema, m),
+          );
+        },
+      ),
+      { numRuns: 3_000 },
+    );
+  });
+
+  it('reads every response and value as protobuf-es does, damaged ones too', () => {
+    fc.assert(fc.property(anyResponse.map(encodedResponse), decodesAsProtobufEs), {
+      numRuns: 3_000,
+    });
+    fc.assert(fc.property(damaged(anyResponse.map(encodedResponse)), decodesAsProtobufEs), {
+      numRuns: 5_000,
+    });
+    fc.assert(
+      fc.property(anyValue, (v) => {
+        const data = toBinary(ValueSchema, v);
+        expect(decodeValue(data)).toStrictEqual(fromBinary(ValueSchema, data));
+      }),
+    );
+  });
+
+  it('reads the responses the primitive writes without protobuf-es', () => {
+    fc.assert(
+      fc.property(response, (output) => {
+        const data = writeResponse(output);
+        const expected = fromBinary(AtomicValueOutputSchema, data).output;
+        expect(readResponse(new ByteReader(data))).toStrictEqual(expected);
+      }),
+    );
+  });
+
   it('reads every request as protobuf-es does', () => {
     fc.assert(fc.property(request, expectSameRequest), { numRuns: 3_000 });
   });

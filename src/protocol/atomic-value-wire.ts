@@ -1,0 +1,612 @@
+// The AtomicValue's payloads by hand (common/proto-wire.ts says why, and how the bytes are kept
+// to protobuf-es's). Every replica reads an AtomicValueInput and writes an AtomicValueOutput for
+// every write; the SDK (and the server's gRPC gateway) writes the one and reads the other.
+// - node side: decodeRequest, and writeResponse for responses the primitive builds, always within
+//   the hand encoder's reach (asserted);
+// - client side: encodeRequest and decodeResponse.
+// Each reader and writer that may meet what the fast path does not take falls back to protobuf-es.
+
+import { create, fromBinary, type MessageInitShape, toBinary } from '@bufbuild/protobuf';
+import type { Duration } from '@bufbuild/protobuf/wkt';
+import {
+  assert,
+  ByteReader,
+  bytesFieldSize,
+  DecodeError,
+  fieldTag,
+  lenFieldSize,
+  markOnce,
+  noBytes,
+  ProtoWriter,
+  varintFieldSize,
+  WireType,
+  writableNumber,
+} from '../common/index.js';
+import {
+  type AtomicValueInput,
+  AtomicValueInputSchema,
+  type AtomicValueOutput,
+  AtomicValueOutputSchema,
+  type DeleteInput,
+  type Event,
+  type SetInput,
+  type UpdateInput,
+  type Value,
+  ValueSchema,
+} from '../gen/atomix/multiraft/atomic/value/v1/fsm_pb.js';
+
+const typePrefix = 'atomix.multiraft.atomic.value.v1.';
+const int32Max = 2 ** 31 - 1;
+
+const varint1 = fieldTag(1, WireType.varint);
+const len1 = fieldTag(1, WireType.len);
+const varint2 = fieldTag(2, WireType.varint);
+const len2 = fieldTag(2, WireType.len);
+const varint3 = fieldTag(3, WireType.varint);
+const len3 = fieldTag(3, WireType.len);
+
+// ---- AtomicValueInput ----
+
+/** Decodes an AtomicValueInput as protobuf-es does, and throws where it throws. */
+export function decodeRequest(bytes: Uint8Array): AtomicValueInput['input'] {
+  try {
+    return readRequest(bytes);
+  } catch (error) {
+    if (!(error instanceof DecodeError)) throw error;
+    return fromBinary(AtomicValueInputSchema, bytes).input;
+  }
+}
+
+/** The request in `bytes` as protobuf-es reads it; DecodeError where the fast path stops. */
+export function readRequest(bytes: Uint8Array): AtomicValueInput['input'] {
+  const r = new ByteReader(bytes);
+  let seen = 0;
+  let input: AtomicValueInput['input'] = { case: undefined };
+  while (r.remaining > 0) {
+    const tag = r.varint();
+    const field = Math.floor(tag / 8);
+    if (tag % 8 !== WireType.len || field < 1 || field > 6) {
+      throw new DecodeError(`AtomicValueInput tag ${tag}`);
+    }
+    // A member repeated merges, left to protobuf-es; another member replaces, as here.
+    seen = markOnce(seen, field);
+    const body = r.sub(r.varint());
+    switch (field) {
+      case 1:
+        input = { case: 'get', value: { $typeName: `${typePrefix}GetInput` } };
+        break;
+      case 2:
+        input = { case: 'set', value: readSet(body) };
+        break;
+      case 3:
+        input = { case: 'update', value: readUpdate(body) };
+        break;
+      case 4:
+        input = { case: 'delete', value: readDelete(body) };
+        break;
+      case 5:
+        input = { case: 'watch', value: { $typeName: `${typePrefix}WatchInput` } };
+        break;
+      default:
+        input = { case: 'events', value: { $typeName: `${typePrefix}EventsInput` } };
+    }
+    // The empty requests carry no field: anything in them is unknown to the fast path.
+    if ((field === 1 || field >= 5) && body.remaining > 0) {
+      throw new DecodeError('fields in an empty request');
+    }
+  }
+  return input;
+}
+
+function readSet(r: ByteReader): SetInput {
+  let seen = 0;
+  const m: SetInput = { $typeName: `${typePrefix}SetInput`, value: noBytes, ifAbsent: false };
+  while (r.remaining > 0) {
+    const tag = r.varint();
+    switch (tag) {
+      case len1:
+        m.value = r.view(r.varint());
+        break;
+      case len2:
+        seen = markOnce(seen, 2);
+        m.ttl = readDuration(r.sub(r.varint()));
+        break;
+      case varint3:
+        m.ifAbsent = r.bool();
+        break;
+      default:
+        throw new DecodeError(`SetInput tag ${tag}`);
+    }
+  }
+  return m;
+}
+
+function readUpdate(r: ByteReader): UpdateInput {
+  let seen = 0;
+  const m: UpdateInput = { $typeName: `${typePrefix}UpdateInput`, value: noBytes, prevIndex: 0n };
+  while (r.remaining > 0) {
+    const tag = r.varint();
+    switch (tag) {
+      case len1:
+        m.value = r.view(r.varint());
+        break;
+      case varint2:
+        m.prevIndex = BigInt(r.varint());
+        break;
+      case len3:
+        seen = markOnce(seen, 3);
+        m.ttl = readDuration(r.sub(r.varint()));
+        break;
+      default:
+        throw new DecodeError(`UpdateInput tag ${tag}`);
+    }
+  }
+  return m;
+}
+
+function readDelete(r: ByteReader): DeleteInput {
+  const m: DeleteInput = { $typeName: `${typePrefix}DeleteInput`, prevIndex: 0n };
+  while (r.remaining > 0) {
+    const tag = r.varint();
+    if (tag !== varint1) throw new DecodeError(`DeleteInput tag ${tag}`);
+    m.prevIndex = BigInt(r.varint());
+  }
+  return m;
+}
+
+/** A Duration of non-negative seconds and nanos (negative ones are ten-byte varints: protobuf-es). */
+function readDuration(r: ByteReader): Duration {
+  const m: Duration = { $typeName: 'google.protobuf.Duration', seconds: 0n, nanos: 0 };
+  while (r.remaining > 0) {
+    const tag = r.varint();
+    switch (tag) {
+      case varint1:
+        m.seconds = BigInt(r.varint());
+        break;
+      case varint2: {
+        const nanos = r.varint();
+        if (nanos > int32Max) throw new DecodeError('nanos beyond int32');
+        m.nanos = nanos;
+        break;
+      }
+      default:
+        throw new DecodeError(`Duration tag ${tag}`);
+    }
+  }
+  return m;
+}
+
+// ---- AtomicValueOutput ----
+
+/**
+ * The encoded AtomicValueOutput of a response. The primitive builds every response from its state,
+ * so none has unknown fields or numbers beyond 2^53 − 1 (asserted while sizing): protobuf-es would
+ * write the same bytes.
+ */
+export function writeResponse(output: Response): Uint8Array {
+  const field = responseField[output.case];
+  const body = responseBytes(output);
+  const w = new ProtoWriter(lenFieldSize(field, body));
+  w.messageHeader(field, body);
+  writeResponseBody(w, output);
+  return w.finish();
+}
+
+/** A response: one case of the AtomicValueOutput oneof (never empty). */
+export type Response = Exclude<AtomicValueOutput['output'], { case: undefined }>;
+
+const responseField = { get: 1, set: 2, update: 3, delete: 4, watch: 5, events: 6 } as const;
+
+function known<T extends { $unknown?: unknown[] }>(m: T): T {
+  assert(!m.$unknown?.length, 'a response has no unknown fields');
+  return m;
+}
+
+function num(value: bigint): number {
+  const n = writableNumber(value);
+  assert(n !== undefined, `a response number is at most 2^53 − 1: ${value}`);
+  return n;
+}
+
+function valueBytes(v: Value): number {
+  known(v);
+  return bytesFieldSize(1, v.value) + varintFieldSize(2, num(v.index));
+}
+
+function optionalValueBytes(field: number, v: Value | undefined): number {
+  return v === undefined ? 0 : lenFieldSize(field, valueBytes(v));
+}
+
+function responseBytes(output: Response): number {
+  known(output.value);
+  switch (output.case) {
+    case 'get':
+    case 'delete':
+    case 'watch':
+      return optionalValueBytes(1, output.value.value);
+    case 'set':
+      return varintFieldSize(1, num(output.value.index));
+    case 'update':
+      return (
+        varintFieldSize(1, num(output.value.index)) + optionalValueBytes(2, output.value.prevValue)
+      );
+    case 'events': {
+      const event = output.value.event;
+      return event === undefined ? 0 : lenFieldSize(1, eventBytes(event));
+    }
+  }
+}
+
+function eventBytes(e: Event): number {
+  known(e);
+  switch (e.event.case) {
+    case undefined:
+      return 0;
+    case 'created':
+      return lenFieldSize(1, optionalValueBytes(1, known(e.event.value).value));
+    case 'updated': {
+      const { value, prevValue } = known(e.event.value);
+      return lenFieldSize(2, optionalValueBytes(1, value) + optionalValueBytes(2, prevValue));
+    }
+    case 'deleted': {
+      const { value, expired } = known(e.event.value);
+      return lenFieldSize(3, optionalValueBytes(1, value) + varintFieldSize(2, expired ? 1 : 0));
+    }
+  }
+}
+
+/** The encoded Value (`current` of CONFLICT and ALREADY_EXISTS), under the same assertions. */
+export function writeValueMessage(v: Value): Uint8Array {
+  const w = new ProtoWriter(valueBytes(v));
+  writeValueFields(w, v);
+  return w.finish();
+}
+
+// The writers below follow the sizes above, which asserted every message and number.
+
+function writeValue(w: ProtoWriter, field: number, v: Value | undefined): void {
+  if (v === undefined) return;
+  w.messageHeader(field, valueBytes(v));
+  writeValueFields(w, v);
+}
+
+function writeValueFields(w: ProtoWriter, v: Value): void {
+  w.bytesField(1, v.value);
+  w.varintField(2, Number(v.index));
+}
+
+function writeResponseBody(w: ProtoWriter, output: Response): void {
+  switch (output.case) {
+    case 'get':
+    case 'delete':
+    case 'watch':
+      writeValue(w, 1, output.value.value);
+      return;
+    case 'set':
+      w.varintField(1, Number(output.value.index));
+      return;
+    case 'update':
+      w.varintField(1, Number(output.value.index));
+      writeValue(w, 2, output.value.prevValue);
+      return;
+    case 'events': {
+      const event = output.value.event;
+      if (event === undefined) return;
+      w.messageHeader(1, eventBytes(event));
+      writeEvent(w, event);
+    }
+  }
+}
+
+function writeEvent(w: ProtoWriter, e: Event): void {
+  switch (e.event.case) {
+    case undefined:
+      return;
+    case 'created':
+      w.messageHeader(1, optionalValueBytes(1, e.event.value.value));
+      writeValue(w, 1, e.event.value.value);
+      return;
+    case 'updated': {
+      const { value, prevValue } = e.event.value;
+      w.messageHeader(2, optionalValueBytes(1, value) + optionalValueBytes(2, prevValue));
+      writeValue(w, 1, value);
+      writeValue(w, 2, prevValue);
+      return;
+    }
+    case 'deleted': {
+      const { value, expired } = e.event.value;
+      w.messageHeader(3, optionalValueBytes(1, value) + varintFieldSize(2, expired ? 1 : 0));
+      writeValue(w, 1, value);
+      w.boolField(2, expired);
+    }
+  }
+}
+
+// ---- client side: AtomicValueInput written, AtomicValueOutput and Value read ----
+
+/** A duration as the SDK and the gateway pass it (a Duration message, or its fields). */
+type DurationInit = { readonly seconds?: bigint; readonly nanos?: number; $unknown?: unknown[] };
+
+/** A request as the SDK and the gateway build it (proto3 defaults may be left out). */
+export type RequestInit =
+  | { readonly case: 'get' | 'watch' | 'events'; readonly value: { $unknown?: unknown[] } }
+  | {
+      readonly case: 'set';
+      readonly value: {
+        readonly value?: Uint8Array;
+        readonly ttl?: DurationInit | undefined;
+        readonly ifAbsent?: boolean;
+        $unknown?: unknown[];
+      };
+    }
+  | {
+      readonly case: 'update';
+      readonly value: {
+        readonly value?: Uint8Array;
+        readonly prevIndex?: bigint;
+        readonly ttl?: DurationInit | undefined;
+        $unknown?: unknown[];
+      };
+    }
+  | {
+      readonly case: 'delete';
+      readonly value: { readonly prevIndex?: bigint; $unknown?: unknown[] };
+    };
+
+/** The encoded AtomicValueInput, as protobuf-es writes it. */
+export function encodeRequest(input: RequestInit): Uint8Array {
+  const body = requestBytes(input);
+  if (body === undefined) {
+    const init = { input } as MessageInitShape<typeof AtomicValueInputSchema>;
+    return toBinary(AtomicValueInputSchema, create(AtomicValueInputSchema, init));
+  }
+  const field = requestField[input.case];
+  const w = new ProtoWriter(lenFieldSize(field, body));
+  w.messageHeader(field, body);
+  switch (input.case) {
+    case 'set': {
+      const v = input.value;
+      w.bytesField(1, v.value ?? noBytes);
+      writeDuration(w, 2, v.ttl);
+      w.boolField(3, v.ifAbsent === true);
+      break;
+    }
+    case 'update': {
+      const v = input.value;
+      w.bytesField(1, v.value ?? noBytes);
+      w.varintField(2, Number(v.prevIndex ?? 0n));
+      writeDuration(w, 3, v.ttl);
+      break;
+    }
+    case 'delete':
+      w.varintField(1, Number(input.value.prevIndex ?? 0n));
+      break;
+  }
+  return w.finish();
+}
+
+const requestField = { get: 1, set: 2, update: 3, delete: 4, watch: 5, events: 6 } as const;
+
+/** The size of the request's message, or undefined when protobuf-es must write it. */
+function requestBytes(input: RequestInit): number | undefined {
+  if (input.value.$unknown?.length) return undefined;
+  switch (input.case) {
+    case 'get':
+    case 'watch':
+    case 'events':
+      return 0;
+    case 'set': {
+      const v = input.value;
+      const ttl = durationFieldSize(2, v.ttl);
+      if (ttl === undefined) return undefined;
+      return bytesFieldSize(1, v.value ?? noBytes) + ttl + varintFieldSize(3, v.ifAbsent ? 1 : 0);
+    }
+    case 'update': {
+      const v = input.value;
+      const ttl = durationFieldSize(3, v.ttl);
+      const prevIndex = writableNumber(v.prevIndex ?? 0n);
+      if (ttl === undefined || prevIndex === undefined) return undefined;
+      return bytesFieldSize(1, v.value ?? noBytes) + varintFieldSize(2, prevIndex) + ttl;
+    }
+    case 'delete': {
+      const prevIndex = writableNumber(input.value.prevIndex ?? 0n);
+      return prevIndex === undefined ? undefined : varintFieldSize(1, prevIndex);
+    }
+  }
+}
+
+/** The size of a Duration field (0 when absent); undefined for what protobuf-es must write. */
+function durationFieldSize(field: number, d: DurationInit | undefined): number | undefined {
+  if (d === undefined) return 0;
+  const seconds = writableNumber(d.seconds ?? 0n);
+  const nanos = d.nanos ?? 0;
+  if (d.$unknown?.length || seconds === undefined || nanos < 0 || nanos > int32Max) {
+    return undefined;
+  }
+  return lenFieldSize(field, varintFieldSize(1, seconds) + varintFieldSize(2, nanos));
+}
+
+function writeDuration(w: ProtoWriter, field: number, d: DurationInit | undefined): void {
+  if (d === undefined) return;
+  const seconds = Number(d.seconds ?? 0n);
+  const nanos = d.nanos ?? 0;
+  w.messageHeader(field, varintFieldSize(1, seconds) + varintFieldSize(2, nanos));
+  w.varintField(1, seconds);
+  w.varintField(2, nanos);
+}
+
+/** Decodes an AtomicValueOutput as protobuf-es does, and throws where it throws. */
+export function decodeResponse(bytes: Uint8Array): AtomicValueOutput['output'] {
+  try {
+    return readResponse(new ByteReader(bytes));
+  } catch (error) {
+    if (!(error instanceof DecodeError)) throw error;
+    return fromBinary(AtomicValueOutputSchema, bytes).output;
+  }
+}
+
+/** Decodes a Value as protobuf-es does, and throws where it throws. */
+export function decodeValue(bytes: Uint8Array): Value {
+  try {
+    return readValue(new ByteReader(bytes));
+  } catch (error) {
+    if (!(error instanceof DecodeError)) throw error;
+    return fromBinary(ValueSchema, bytes);
+  }
+}
+
+/** The fast path alone; DecodeError where it leaves the response to protobuf-es. */
+export function readResponse(r: ByteReader): AtomicValueOutput['output'] {
+  let seen = 0;
+  let output: AtomicValueOutput['output'] = { case: undefined };
+  while (r.remaining > 0) {
+    const tag = r.varint();
+    const field = Math.floor(tag / 8);
+    if (tag % 8 !== WireType.len || field < 1 || field > 6) {
+      throw new DecodeError(`AtomicValueOutput tag ${tag}`);
+    }
+    seen = markOnce(seen, field);
+    const body = r.sub(r.varint());
+    switch (field) {
+      case 1:
+        output = {
+          case: 'get',
+          value: { $typeName: `${typePrefix}GetOutput`, ...valueOnly(body) },
+        };
+        break;
+      case 2: {
+        let index = 0n;
+        while (body.remaining > 0) {
+          if (body.varint() !== varint1) throw new DecodeError('SetOutput field');
+          index = BigInt(body.varint());
+        }
+        output = { case: 'set', value: { $typeName: `${typePrefix}SetOutput`, index } };
+        break;
+      }
+      case 3:
+        output = { case: 'update', value: readUpdateOutput(body) };
+        break;
+      case 4:
+        output = {
+          case: 'delete',
+          value: { $typeName: `${typePrefix}DeleteOutput`, ...valueOnly(body) },
+        };
+        break;
+      case 5:
+        output = {
+          case: 'watch',
+          value: { $typeName: `${typePrefix}WatchOutput`, ...valueOnly(body) },
+        };
+        break;
+      default: {
+        const events: AtomicValueOutput['output'] = {
+          case: 'events',
+          value: { $typeName: `${typePrefix}EventsOutput` },
+        };
+        let eventSeen = false;
+        while (body.remaining > 0) {
+          if (body.varint() !== len1 || eventSeen) throw new DecodeError('EventsOutput field');
+          eventSeen = true;
+          events.value.event = readEvent(body.sub(body.varint()));
+        }
+        output = events;
+      }
+    }
+  }
+  return output;
+}
+
+/** The fields of a message whose only field is `Value value = 1`. */
+function valueOnly(r: ByteReader): { value?: Value } {
+  let value: Value | undefined;
+  while (r.remaining > 0) {
+    if (r.varint() !== len1 || value !== undefined) throw new DecodeError('not a value field');
+    value = readValue(r.sub(r.varint()));
+  }
+  return value === undefined ? {} : { value };
+}
+
+function readUpdateOutput(r: ByteReader) {
+  const m: Extract<AtomicValueOutput['output'], { case: 'update' }>['value'] = {
+    $typeName: `${typePrefix}UpdateOutput`,
+    index: 0n,
+  };
+  while (r.remaining > 0) {
+    const tag = r.varint();
+    switch (tag) {
+      case varint1:
+        m.index = BigInt(r.varint());
+        break;
+      case len2:
+        if (m.prevValue !== undefined) throw new DecodeError('prev_value twice');
+        m.prevValue = readValue(r.sub(r.varint()));
+        break;
+      default:
+        throw new DecodeError(`UpdateOutput tag ${tag}`);
+    }
+  }
+  return m;
+}
+
+function readEvent(r: ByteReader): Event {
+  let seen = 0;
+  const e: Event = { $typeName: `${typePrefix}Event`, event: { case: undefined } };
+  while (r.remaining > 0) {
+    const tag = r.varint();
+    if (tag !== len1 && tag !== len2 && tag !== len3) throw new DecodeError(`Event tag ${tag}`);
+    const field = tag >>> 3;
+    seen = markOnce(seen, field);
+    const body = r.sub(r.varint());
+    let value: Value | undefined;
+    let second: Value | boolean | undefined;
+    while (body.remaining > 0) {
+      const inner = body.varint();
+      if (inner === len1 && value === undefined) value = readValue(body.sub(body.varint()));
+      else if (field === 2 && inner === len2 && second === undefined) {
+        second = readValue(body.sub(body.varint()));
+      } else if (field === 3 && inner === varint2) second = body.bool();
+      else throw new DecodeError(`Event member tag ${inner}`);
+    }
+    const withValue = value === undefined ? {} : { value };
+    if (field === 1) {
+      e.event = {
+        case: 'created',
+        value: { $typeName: `${typePrefix}Event.Created`, ...withValue },
+      };
+    } else if (field === 2) {
+      const prev = second === undefined ? {} : { prevValue: second as Value };
+      e.event = {
+        case: 'updated',
+        value: { $typeName: `${typePrefix}Event.Updated`, ...withValue, ...prev },
+      };
+    } else {
+      e.event = {
+        case: 'deleted',
+        value: {
+          $typeName: `${typePrefix}Event.Deleted`,
+          ...withValue,
+          expired: second === true,
+        },
+      };
+    }
+  }
+  return e;
+}
+
+function readValue(r: ByteReader): Value {
+  const v: Value = { $typeName: `${typePrefix}Value`, value: noBytes, index: 0n };
+  while (r.remaining > 0) {
+    const tag = r.varint();
+    switch (tag) {
+      case len1:
+        v.value = r.lengthPrefixed();
+        break;
+      case varint2:
+        v.index = BigInt(r.varint());
+        break;
+      default:
+        throw new DecodeError(`Value tag ${tag}`);
+    }
+  }
+  return v;
+}
