@@ -2,15 +2,9 @@
 // and answers decoded into the primitive's output or a failure carrying the current value. The
 // SDK and the server's gRPC gateway both speak it.
 
-import { create } from '@bufbuild/protobuf';
 import type { ServiceResult } from '../fsm/index.js';
 import type { AtomicValueOutput, Value } from '../gen/atomix/multiraft/atomic/value/v1/fsm_pb.js';
-import {
-  type CommandOutput,
-  type QueryInput,
-  QueryInputSchema,
-  Status,
-} from '../gen/multiraft/v1/output_pb.js';
+import { type CommandOutput, type QueryInput, Status } from '../gen/multiraft/v1/output_pb.js';
 import { decodeResponse, decodeValue, encodeRequest, type RequestInit } from '../protocol/index.js';
 import { type PrimitiveName, servicePayload } from '../session/index.js';
 
@@ -18,7 +12,17 @@ export type AtomicValueInput = RequestInit;
 
 /** A query of the primitive by name (no session, no service id needed). */
 export function primitiveQuery(primitive: PrimitiveName, payload: Uint8Array): QueryInput {
-  return create(QueryInputSchema, { target: { case: 'primitive', value: primitive }, payload });
+  const { service, namespace, name } = primitive;
+  // A literal, not create(): every read builds one (see fsm/outputs.ts).
+  return {
+    $typeName: 'multiraft.v1.QueryInput',
+    sessionId: 0n,
+    target: {
+      case: 'primitive',
+      value: { $typeName: 'multiraft.v1.PrimitiveRef', service, namespace, name },
+    },
+    payload,
+  };
 }
 
 export const getPayload = encodeRequest({ case: 'get', value: {} });
