@@ -16,7 +16,7 @@
 // Property tests hold each codec to protobuf-es on random messages and on random bytes.
 
 import { assert } from './assert.js';
-import { type ByteReader, DecodeError, varintByteLength } from './bytes.js';
+import { ByteReader, DecodeError, varintByteLength } from './bytes.js';
 
 /** Wire types used by the hand codecs. */
 export const WireType = { varint: 0, len: 2 } as const;
@@ -147,6 +147,19 @@ export class ProtoWriter {
   finish(): Uint8Array {
     assert(this.#pos === this.#buf.length, `proto size ${this.#buf.length}, wrote ${this.#pos}`);
     return this.#buf;
+  }
+}
+
+/**
+ * Reads `bytes` with a hand reader; where it stops (DecodeError), `otherwise` decodes them with
+ * protobuf-es, which also throws what protobuf-es throws for bytes that are no message.
+ */
+export function readOr<T>(bytes: Uint8Array, read: (r: ByteReader) => T, otherwise: () => T): T {
+  try {
+    return read(new ByteReader(bytes));
+  } catch (error) {
+    if (!(error instanceof DecodeError)) throw error;
+    return otherwise();
   }
 }
 

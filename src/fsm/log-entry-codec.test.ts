@@ -5,6 +5,7 @@
 import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { ByteReader } from '../common/index.js';
 import type { PartitionInput } from '../gen/atomix/multiraft/v1/fsm_pb.js';
 import { LogEntrySchema } from '../gen/multiraft/v1/log_pb.js';
 import {
@@ -49,9 +50,9 @@ describe('log entry codec', () => {
     fc.assert(
       fc.property(timestamp, serviceCommand, (ts, input) => {
         const data = encodeInputEntry(ts, input);
-        expect(readLogEntry(data)).toStrictEqual(fromBinary(LogEntrySchema, data));
+        expect(readLogEntry(new ByteReader(data))).toStrictEqual(fromBinary(LogEntrySchema, data));
         const tick = encodeTickEntry(ts);
-        expect(readLogEntry(tick)).toStrictEqual(fromBinary(LogEntrySchema, tick));
+        expect(readLogEntry(new ByteReader(tick))).toStrictEqual(fromBinary(LogEntrySchema, tick));
       }),
     );
   });

@@ -5,12 +5,13 @@
 
 import { fromBinary } from '@bufbuild/protobuf';
 import {
-  ByteReader,
+  type ByteReader,
   DecodeError,
   fieldTag,
   lenFieldSize,
   markOnce,
   ProtoWriter,
+  readOr,
   varintFieldSize,
   WireType,
 } from '../common/index.js';
@@ -43,17 +44,11 @@ export function encodeInputEntry(timestampMs: number, input: PartitionInput): Ui
 
 /** Decodes an entry as `fromBinary(LogEntrySchema, data)` does, and throws where it throws. */
 export function decodeLogEntry(data: Uint8Array): LogEntry {
-  try {
-    return readLogEntry(data);
-  } catch (error) {
-    if (!(error instanceof DecodeError)) throw error;
-    return fromBinary(LogEntrySchema, data);
-  }
+  return readOr(data, readLogEntry, () => fromBinary(LogEntrySchema, data));
 }
 
 /** The fast path alone: a service command or a tick; DecodeError where it leaves the entry. */
-export function readLogEntry(data: Uint8Array): LogEntry {
-  const r = new ByteReader(data);
+export function readLogEntry(r: ByteReader): LogEntry {
   let seen = 0;
   let timestampMs = 0n;
   let entry: LogEntry['entry'] = { case: undefined };

@@ -226,7 +226,9 @@ describe('AtomicValue wire format', () => {
     fc.assert(
       fc.property(typical, (input) => {
         const data = toBinary(AtomicValueInputSchema, create(AtomicValueInputSchema, { input }));
-        expect(readRequest(data)).toStrictEqual(fromBinary(AtomicValueInputSchema, data).input);
+        expect(readRequest(new ByteReader(data))).toStrictEqual(
+          fromBinary(AtomicValueInputSchema, data).input,
+        );
       }),
     );
   });

@@ -10,7 +10,7 @@ import { create, fromBinary, type MessageInitShape, toBinary } from '@bufbuild/p
 import type { Duration } from '@bufbuild/protobuf/wkt';
 import {
   assert,
-  ByteReader,
+  type ByteReader,
   bytesFieldSize,
   DecodeError,
   fieldTag,
@@ -18,6 +18,7 @@ import {
   markOnce,
   noBytes,
   ProtoWriter,
+  readOr,
   varintFieldSize,
   WireType,
   writableNumber,
@@ -49,17 +50,11 @@ const len3 = fieldTag(3, WireType.len);
 
 /** Decodes an AtomicValueInput as protobuf-es does, and throws where it throws. */
 export function decodeRequest(bytes: Uint8Array): AtomicValueInput['input'] {
-  try {
-    return readRequest(bytes);
-  } catch (error) {
-    if (!(error instanceof DecodeError)) throw error;
-    return fromBinary(AtomicValueInputSchema, bytes).input;
-  }
+  return readOr(bytes, readRequest, () => fromBinary(AtomicValueInputSchema, bytes).input);
 }
 
 /** The request in `bytes` as protobuf-es reads it; DecodeError where the fast path stops. */
-export function readRequest(bytes: Uint8Array): AtomicValueInput['input'] {
-  const r = new ByteReader(bytes);
+export function readRequest(r: ByteReader): AtomicValueInput['input'] {
   let seen = 0;
   let input: AtomicValueInput['input'] = { case: undefined };
   while (r.remaining > 0) {
@@ -437,22 +432,12 @@ function writeDuration(w: ProtoWriter, field: number, d: DurationInit | undefine
 
 /** Decodes an AtomicValueOutput as protobuf-es does, and throws where it throws. */
 export function decodeResponse(bytes: Uint8Array): AtomicValueOutput['output'] {
-  try {
-    return readResponse(new ByteReader(bytes));
-  } catch (error) {
-    if (!(error instanceof DecodeError)) throw error;
-    return fromBinary(AtomicValueOutputSchema, bytes).output;
-  }
+  return readOr(bytes, readResponse, () => fromBinary(AtomicValueOutputSchema, bytes).output);
 }
 
 /** Decodes a Value as protobuf-es does, and throws where it throws. */
 export function decodeValue(bytes: Uint8Array): Value {
-  try {
-    return readValue(new ByteReader(bytes));
-  } catch (error) {
-    if (!(error instanceof DecodeError)) throw error;
-    return fromBinary(ValueSchema, bytes);
-  }
+  return readOr(bytes, readValue, () => fromBinary(ValueSchema, bytes));
 }
 
 /** The fast path alone; DecodeError where it leaves the response to protobuf-es. */

@@ -6,7 +6,7 @@ import { fromBinary, toBinary } from '@bufbuild/protobuf';
 import {
   asciiFieldSize,
   asciiLength,
-  ByteReader,
+  type ByteReader,
   bytesFieldSize,
   DecodeError,
   fieldTag,
@@ -15,6 +15,7 @@ import {
   noBytes,
   ProtoWriter,
   readAscii,
+  readOr,
   varintFieldSize,
   varintMemberSize,
   WireType,
@@ -161,12 +162,7 @@ function writeQuery(w: ProtoWriter, e: QueryEncoding): void {
 
 /** Decodes a call as `fromBinary(PartitionCallSchema, bytes)` does, and throws where it throws. */
 export function decodeCall(bytes: Uint8Array): PartitionCall {
-  try {
-    return readCall(new ByteReader(bytes));
-  } catch (error) {
-    if (!(error instanceof DecodeError)) throw error;
-    return fromBinary(PartitionCallSchema, bytes);
-  }
+  return readOr(bytes, readCall, () => fromBinary(PartitionCallSchema, bytes));
 }
 
 /** The fast path alone; DecodeError where it leaves the call to protobuf-es. */

@@ -6,7 +6,7 @@ import { fromBinary, toBinary } from '@bufbuild/protobuf';
 import {
   asciiFieldSize,
   asciiLength,
-  ByteReader,
+  type ByteReader,
   bytesFieldSize,
   DecodeError,
   fieldTag,
@@ -15,6 +15,7 @@ import {
   noBytes,
   ProtoWriter,
   readAscii,
+  readOr,
   varintFieldSize,
   WireType,
   writableNumber,
@@ -241,12 +242,7 @@ function writeResult(w: ProtoWriter, q: QueryOutput): void {
 
 /** Decodes a reply as `fromBinary(PartitionReplySchema, bytes)` does, and throws where it throws. */
 export function decodeReply(bytes: Uint8Array): PartitionReply {
-  try {
-    return readReply(new ByteReader(bytes));
-  } catch (error) {
-    if (!(error instanceof DecodeError)) throw error;
-    return fromBinary(PartitionReplySchema, bytes);
-  }
+  return readOr(bytes, readReply, () => fromBinary(PartitionReplySchema, bytes));
 }
 
 /** The fast path alone; DecodeError where it leaves the reply to protobuf-es. */
