@@ -356,7 +356,7 @@ export function encodeRequest(input: RequestInit): Uint8Array {
     return toBinary(AtomicValueInputSchema, create(AtomicValueInputSchema, init));
   }
   const field = requestField[input.case];
-  const w = new ProtoWriter(lenFieldSize(field, body));
+  const w = new ProtoWriter(lenFieldSize(field, body), 'transient');
   w.messageHeader(field, body);
   switch (input.case) {
     case 'set': {

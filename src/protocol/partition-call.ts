@@ -72,6 +72,7 @@ export function encodeCall(call: PartitionCall): Uint8Array {
       varintFieldSize(2, call.partitionId) +
       kindBytes +
       varintFieldSize(6, call.forward ? 1 : 0),
+    'transient',
   );
   w.varintField(1, callId);
   w.varintField(2, call.partitionId);
@@ -231,7 +232,7 @@ function readQuery(r: ByteReader): QueryInput {
         query.target = { case: 'primitive', value: readPrimitive(r.sub(r.varint())) };
         break;
       case len4:
-        query.payload = r.lengthPrefixed();
+        query.payload = r.view(r.varint());
         break;
       default:
         throw new DecodeError(`QueryInput tag ${tag}`);

@@ -135,7 +135,7 @@ function readServiceInput(r: ByteReader): ServiceInput {
         serviceId = BigInt(r.varint());
         break;
       case len2:
-        payload = r.lengthPrefixed();
+        payload = r.view(r.varint());
         break;
       default:
         throw new DecodeError(`ServiceInput tag ${tag}`);

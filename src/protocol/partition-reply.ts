@@ -71,7 +71,7 @@ export function encodeReply(reply: PartitionReply): Uint8Array {
     if (!(error instanceof NotByHand)) throw error;
     return toBinary(PartitionReplySchema, reply);
   }
-  const w = new ProtoWriter(size);
+  const w = new ProtoWriter(size, 'transient');
   w.varintField(1, Number(reply.callId));
   const kind = reply.kind;
   switch (kind.case) {
@@ -315,7 +315,7 @@ function readOutput(r: ByteReader): CommandOutput {
         o.output = readPartitionOutput(r.sub(r.varint()));
         break;
       case len6:
-        o.current = r.lengthPrefixed();
+        o.current = r.view(r.varint());
         break;
       case varint7:
         o.done = r.bool();
@@ -417,7 +417,7 @@ function readSessionOutput(r: ByteReader): SessionOutput {
         let payload: Uint8Array = noBytes;
         while (body.remaining > 0) {
           if (body.varint() !== len1) throw new DecodeError('ServiceOutput field');
-          payload = body.lengthPrefixed();
+          payload = body.view(body.varint());
         }
         s.output = {
           case: 'serviceOutput',
@@ -459,10 +459,10 @@ function readResult(r: ByteReader): QueryOutput {
         q.message = readAscii(r, r.varint());
         break;
       case len5:
-        q.payload = r.lengthPrefixed();
+        q.payload = r.view(r.varint());
         break;
       case len6:
-        q.current = r.lengthPrefixed();
+        q.current = r.view(r.varint());
         break;
       case varint7:
         q.done = r.bool();

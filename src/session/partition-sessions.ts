@@ -5,7 +5,7 @@
 // exactly once, re-requesting the replay when one went missing. Pure: calls go through a CallHost
 // and time through its timers. The server's gateway and the simulator's clients run it.
 
-import { create, type MessageInitShape } from '@bufbuild/protobuf';
+import { create } from '@bufbuild/protobuf';
 import {
   assert,
   Backoff,
@@ -18,7 +18,7 @@ import {
 import {
   type PartitionInput,
   PartitionInputSchema,
-  type SessionInputSchema,
+  type SessionInput,
 } from '../gen/atomix/multiraft/v1/fsm_pb.js';
 import { type CommandOutput, Status } from '../gen/multiraft/v1/output_pb.js';
 import { Call, type CallHost, type CallSpec } from './call.js';
@@ -357,7 +357,7 @@ export class PartitionSessions {
     if (spec.stream) session.startStream(seq);
     const input = sessionCommand(session.id, seq, {
       case: 'serviceInput',
-      value: { serviceId: BigInt(service), payload },
+      value: { $typeName: 'atomix.multiraft.v1.ServiceInput', serviceId: BigInt(service), payload },
     });
     // The call is over on this client: its number goes out with the next keep-alive.
     const finish = () => {
@@ -533,7 +533,12 @@ export class PartitionSessions {
     const seq = session.allocate();
     const input = sessionCommand(session.id, seq, {
       case: 'createService',
-      value: { service: primitive.service, namespace: primitive.namespace, name: primitive.name },
+      value: {
+        $typeName: 'atomix.multiraft.v1.CreateServiceInput',
+        service: primitive.service,
+        namespace: primitive.namespace,
+        name: primitive.name,
+      },
     });
     const retry = () =>
       settle((w) => {
@@ -637,17 +642,24 @@ const unavailable: SessionCallFailure = { code: 'UNAVAILABLE', mayHaveApplied: f
 
 const keyOf = (p: PrimitiveName): string => `${p.service}\u0000${p.namespace}\u0000${p.name}`;
 
+/** A session command as a message literal, not create(): the SDK builds one per write. */
 function sessionCommand(
   session: number,
   seq: SequenceNum,
-  body: MessageInitShape<typeof SessionInputSchema>['input'],
+  body: SessionInput['input'],
 ): PartitionInput {
-  return create(PartitionInputSchema, {
+  return {
+    $typeName: 'atomix.multiraft.v1.PartitionInput',
     input: {
       case: 'sessionInput',
-      value: { sessionId: BigInt(session), sequenceNum: BigInt(seq), input: body },
+      value: {
+        $typeName: 'atomix.multiraft.v1.SessionInput',
+        sessionId: BigInt(session),
+        sequenceNum: BigInt(seq),
+        input: body,
+      },
     },
-  });
+  };
 }
 
 /** The service payload of an OK command output. */
