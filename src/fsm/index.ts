@@ -33,7 +33,7 @@
 export type { PartitionConfig, PartitionConfigInput } from './config.js';
 export { defaultPartitionConfig, defaultServiceLimits } from './config.js';
 export { type ErrorStatus, InvalidSnapshotError, Status, statusName } from './errors.js';
-export { decodeLogEntry, encodeInputEntry, encodeTickEntry } from './log-entry-codec.js';
+export { encodeInputEntry, encodeTickEntry } from './log-entry-codec.js';
 export type { ApplyOutput } from './outputs.js';
 export {
   type CommittedEntry,

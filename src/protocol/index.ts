@@ -1,14 +1,17 @@
 /**
- * The wire of the partition protocol and of log entries, as the SDK, the node's server and the
- * state machine write and read it: hand codecs for the messages on every write's path (calls,
- * replies, the inputs they carry), each held to protobuf-es, which remains the fallback for every
- * other shape (common/proto-wire.ts).
+ * The wire of the partition protocol, of log entries and of the AtomicValue's payloads, as the
+ * SDK, the node's server and the state machine write and read it: hand codecs for the messages on
+ * every write's path (calls, replies, the inputs they carry, the AtomicValue's requests and
+ * responses), each held to protobuf-es, which remains the fallback for every other shape
+ * (common/proto-wire.ts). Pure: the simulator runs it.
  *
  * Use:
  * ```ts
  * router.service(PartitionFrames, impl);              // frames of encoded calls and replies
  * const call = decodeCall(frame.calls[i]);            // node side
  * frame.replies.push(encodeReply(reply));
+ * const payload = encodeRequest({ case: 'get', value: {} });   // SDK side
+ * const output = decodeResponse(result.payload);
  * ```
  */
 
@@ -19,17 +22,14 @@ export {
   encodeRequest,
   type RequestInit,
   type Response,
-  readRequest,
-  readResponse,
   writeResponse,
   writeValueMessage,
 } from './atomic-value-wire.js';
-export { decodeCall, encodeCall, readCall } from './partition-call.js';
+export { decodeCall, encodeCall } from './partition-call.js';
 export { PartitionFrames } from './partition-frames.js';
 export {
-  type InputEncoding,
   inputEncoding,
   readPartitionInput,
   writeInput,
 } from './partition-input.js';
-export { decodeReply, encodeReply, readReply } from './partition-reply.js';
+export { decodeReply, encodeReply } from './partition-reply.js';
