@@ -97,12 +97,7 @@ export class ByteWriter {
       return;
     }
     assert(Number.isSafeInteger(v) && v >= 0, `varint out of range: ${v}`);
-    let at = this.#reserve(varintByteLength(v));
-    while (v >= 0x80) {
-      this.#buf[at++] = (v % 0x80) | 0x80;
-      v = Math.floor(v / 0x80);
-    }
-    this.#buf[at] = v;
+    writeVarint(this.#buf, this.#reserve(varintByteLength(v)), v);
   }
 
   bool(v: boolean): void {
@@ -126,6 +121,19 @@ export class ByteWriter {
     assert(Number.isInteger(v) && v >= 0 && v < two32, `u32 out of range: ${v}`);
     this.#view.setUint32(at, v, true);
   }
+}
+
+/**
+ * Writes `v` (a safe non-negative integer) as unsigned LEB128 into `buf` at `at`, which has room
+ * for varintByteLength(v) bytes; returns the position after it.
+ */
+export function writeVarint(buf: Uint8Array, at: number, v: number): number {
+  while (v >= 0x80) {
+    buf[at++] = (v % 0x80) | 0x80;
+    v = Math.floor(v / 0x80);
+  }
+  buf[at++] = v;
+  return at;
 }
 
 export function varintByteLength(v: number): number {

@@ -18,7 +18,7 @@
 // Property tests hold each codec to protobuf-es on random messages and on random bytes.
 
 import { assert } from './assert.js';
-import { ByteReader, DecodeError, varintByteLength } from './bytes.js';
+import { ByteReader, DecodeError, varintByteLength, writeVarint } from './bytes.js';
 
 /** Wire types used by the hand codecs. */
 export const WireType = { varint: 0, len: 2 } as const;
@@ -112,12 +112,7 @@ export class ProtoWriter {
   }
 
   #varint(v: number): void {
-    const buf = this.#buf;
-    while (v >= 0x80) {
-      buf[this.#pos++] = (v % 0x80) | 0x80;
-      v = Math.floor(v / 0x80);
-    }
-    buf[this.#pos++] = v;
+    this.#pos = writeVarint(this.#buf, this.#pos, v);
   }
 
   /** A varint field, omitted when 0 (proto3 default). */
