@@ -4,9 +4,10 @@
 //
 // A hand codec is a fast path beside protobuf-es, never a second definition of the format:
 // - encoders write exactly what `toBinary` writes (fields in number order, proto3 defaults
-//   omitted, a set oneof member always written) into a buffer of the exact size, computed first;
-//   a message they cannot write as protobuf-es would (unknown fields kept from decoding, a
-//   number beyond 2^53 − 1) is left to protobuf-es;
+//   omitted, a set oneof member always written) into a buffer of the exact size. Sizing comes
+//   first and throws NotByHand at what it cannot write as protobuf-es would (unknown fields kept
+//   from decoding, a number beyond 2^53 − 1, a string beyond ASCII); encodeByHand and embed then
+//   take protobuf-es's encoding instead;
 // - decoders read with the strict ByteReader and take only what they read as protobuf-es does:
 //   known fields of the expected wire type (a repeated scalar: the last wins, as in protobuf),
 //   embedded messages at most once, minimal varints up to 2^53 − 1. Anything else (unknown
@@ -23,7 +24,7 @@ import { ByteReader, DecodeError, varintByteLength, writeVarint } from './bytes.
 /** Wire types used by the hand codecs. */
 export const WireType = { varint: 0, len: 2 } as const;
 
-/** The most a hand codec writes as a number: above it, protobuf-es encodes the message. */
+/** The most a hand encoder writes as a number: above it, protobuf-es encodes the message. */
 const numberMax = Number.MAX_SAFE_INTEGER;
 
 /** Size of a varint field (0 when the value is the proto3 default and so not written). */
@@ -46,20 +47,6 @@ export function bytesFieldSize(field: number, bytes: Uint8Array): number {
   return bytes.length === 0 ? 0 : lenFieldSize(field, bytes.length);
 }
 
-/**
- * The encoded length of a string the hand encoders write: its length when every character is
- * ASCII; undefined otherwise (protobuf-es writes it, with its own UTF-8 rules).
- */
-export function asciiLength(text: string): number | undefined {
-  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) > 0x7f) return undefined;
-  return text.length;
-}
-
-/** Size of a string field of ASCII characters (0 when empty). */
-export function asciiFieldSize(field: number, length: number): number {
-  return length === 0 ? 0 : lenFieldSize(field, length);
-}
-
 /** Reads `n` bytes as an ASCII string; DecodeError on any other byte (protobuf-es decodes UTF-8). */
 export function readAscii(r: ByteReader, n: number): string {
   const bytes = r.view(n);
@@ -72,9 +59,35 @@ export function readAscii(r: ByteReader, n: number): string {
   return text;
 }
 
-/** The number of a uint64 field when a hand codec can write it; undefined: leave it to protobuf-es. */
-export function writableNumber(value: bigint): number | undefined {
-  return value >= 0n && value <= numberMax ? Number(value) : undefined;
+/**
+ * Thrown while sizing a message the hand encoder leaves to protobuf-es: unknown fields kept from
+ * decoding (protobuf-es writes them back), a number beyond 2^53 − 1 or below 0, a string beyond
+ * ASCII. Sizing comes before any writing, so nothing is half written.
+ */
+export class NotByHand extends Error {}
+
+/** `m`, when it carries no unknown fields. */
+export function handMessage<T extends { $unknown?: unknown[] }>(m: T): T {
+  if (m.$unknown?.length) throw new NotByHand();
+  return m;
+}
+
+/** A uint64 as the number the hand encoder writes. */
+export function handNumber(value: bigint): number {
+  if (value < 0n || value > numberMax) throw new NotByHand();
+  return Number(value);
+}
+
+/** An enum or int32 value: negative ones are ten-byte varints, left to protobuf-es. */
+export function handInt(value: number): number {
+  if (value < 0) throw new NotByHand();
+  return value;
+}
+
+/** Size of a string field of ASCII characters (0 when empty; other strings: protobuf-es). */
+export function asciiFieldSize(field: number, text: string): number {
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) > 0x7f) throw new NotByHand();
+  return text.length === 0 ? 0 : lenFieldSize(field, text.length);
 }
 
 /**
@@ -136,11 +149,6 @@ export class ProtoWriter {
   /** A bytes field, omitted when empty. */
   bytesField(field: number, bytes: Uint8Array): void {
     if (bytes.length === 0) return;
-    this.bytesAlways(field, bytes);
-  }
-
-  /** A length-delimited field written even when empty (a message carried as its encoding). */
-  bytesAlways(field: number, bytes: Uint8Array): void {
     this.messageHeader(field, bytes.length);
     this.raw(bytes);
   }
@@ -151,7 +159,7 @@ export class ProtoWriter {
     this.#pos += bytes.length;
   }
 
-  /** A string field of ASCII characters (asciiLength said so), omitted when empty. */
+  /** A string field of ASCII characters (asciiFieldSize said so), omitted when empty. */
   asciiField(field: number, text: string): void {
     if (text.length === 0) return;
     this.messageHeader(field, text.length);
@@ -169,6 +177,84 @@ export class ProtoWriter {
   finish(): Uint8Array {
     assert(this.#pos === this.#buf.length, `proto size ${this.#buf.length}, wrote ${this.#pos}`);
     return this.#buf;
+  }
+}
+
+/**
+ * `m` encoded by hand: `size` measures it (NotByHand for what protobuf-es must write) and `write`
+ * writes what it measured; otherwise `otherwise(m)`, protobuf-es's encoding.
+ */
+export function encodeByHand<M>(
+  m: M,
+  size: (m: M) => number,
+  write: (w: ProtoWriter, m: M) => void,
+  otherwise: (m: M) => Uint8Array,
+  life: EncodingLife,
+): Uint8Array {
+  let n: number;
+  try {
+    n = size(m);
+  } catch (error) {
+    if (!(error instanceof NotByHand)) throw error;
+    return otherwise(m);
+  }
+  const w = new ProtoWriter(n, life);
+  write(w, m);
+  return w.finish();
+}
+
+/** A message to embed in another: its fields by hand, or protobuf-es's encoding of it. */
+export interface Embedded {
+  /** The length of its encoding. */
+  readonly size: number;
+  /** Writes it as field `field`: its tag and length, then its fields. */
+  writeAs(w: ProtoWriter, field: number): void;
+}
+
+/** `message` to embed; `size`, `write` and `otherwise` as for encodeByHand. */
+export function embed<M>(
+  message: M,
+  size: (m: M) => number,
+  write: (w: ProtoWriter, m: M) => void,
+  otherwise: (m: M) => Uint8Array,
+): Embedded {
+  try {
+    return new EmbeddedByHand(message, size(message), write);
+  } catch (error) {
+    if (!(error instanceof NotByHand)) throw error;
+    return new EmbeddedEncoding(otherwise(message));
+  }
+}
+
+class EmbeddedByHand<M> implements Embedded {
+  readonly #message: M;
+  readonly #write: (w: ProtoWriter, m: M) => void;
+
+  constructor(
+    message: M,
+    readonly size: number,
+    write: (w: ProtoWriter, m: M) => void,
+  ) {
+    this.#message = message;
+    this.#write = write;
+  }
+
+  writeAs(w: ProtoWriter, field: number): void {
+    w.messageHeader(field, this.size);
+    this.#write(w, this.#message);
+  }
+}
+
+class EmbeddedEncoding implements Embedded {
+  constructor(readonly encoding: Uint8Array) {}
+
+  get size(): number {
+    return this.encoding.length;
+  }
+
+  writeAs(w: ProtoWriter, field: number): void {
+    w.messageHeader(field, this.encoding.length);
+    w.raw(this.encoding);
   }
 }
 

@@ -17,7 +17,7 @@ import {
 } from '../common/index.js';
 import type { PartitionInput } from '../gen/atomix/multiraft/v1/fsm_pb.js';
 import { type LogEntry, LogEntrySchema } from '../gen/multiraft/v1/log_pb.js';
-import { inputEncoding, readPartitionInput, writeInput } from '../protocol/index.js';
+import { inputEmbedding, readPartitionInput } from '../protocol/index.js';
 
 // Tags of the fields the fast path reads (field number and wire type together).
 const varint1 = fieldTag(1, WireType.varint);
@@ -34,11 +34,10 @@ export function encodeTickEntry(timestampMs: number): Uint8Array {
 
 /** An entry carrying a partition input, stamped with the leader's time. */
 export function encodeInputEntry(timestampMs: number, input: PartitionInput): Uint8Array {
-  const e = inputEncoding(input);
-  const w = new ProtoWriter(varintFieldSize(1, timestampMs) + lenFieldSize(2, e.size));
+  const embedded = inputEmbedding(input);
+  const w = new ProtoWriter(varintFieldSize(1, timestampMs) + lenFieldSize(2, embedded.size));
   w.varintField(1, timestampMs);
-  w.messageHeader(2, e.size);
-  writeInput(w, e);
+  embedded.writeAs(w, 2);
   return w.finish();
 }
 

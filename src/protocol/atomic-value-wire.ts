@@ -9,19 +9,23 @@
 import { create, fromBinary, type MessageInitShape, toBinary } from '@bufbuild/protobuf';
 import type { Duration } from '@bufbuild/protobuf/wkt';
 import {
-  assert,
+  AssertionError,
   type ByteReader,
   bytesFieldSize,
   DecodeError,
+  encodeByHand,
   fieldTag,
+  handInt,
+  handMessage,
+  handNumber,
   lenFieldSize,
   markOnce,
+  NotByHand,
   noBytes,
-  ProtoWriter,
+  type ProtoWriter,
   readOr,
   varintFieldSize,
   WireType,
-  writableNumber,
 } from '../common/index.js';
 import {
   type AtomicValueInput,
@@ -175,37 +179,47 @@ function readDuration(r: ByteReader): Duration {
 
 /**
  * The encoded AtomicValueOutput of a response. The primitive builds every response from its state,
- * so none has unknown fields or numbers beyond 2^53 − 1 (asserted while sizing): protobuf-es would
- * write the same bytes.
+ * so none has unknown fields or numbers beyond 2^53 − 1 (asserted): protobuf-es would write the
+ * same bytes.
  */
 export function writeResponse(output: Response): Uint8Array {
-  const field = responseField[output.case];
-  const body = responseBytes(output);
-  const w = new ProtoWriter(lenFieldSize(field, body));
-  w.messageHeader(field, body);
-  writeResponseBody(w, output);
-  return w.finish();
+  return encodeByHand(
+    output,
+    responseMessageBytes,
+    writeResponseMessage,
+    notFromThePrimitive,
+    'kept',
+  );
+}
+
+/** The encoded Value (`current` of CONFLICT and ALREADY_EXISTS), under the same assertion. */
+export function writeValueMessage(v: Value): Uint8Array {
+  return encodeByHand(v, valueBytes, writeValueFields, notFromThePrimitive, 'kept');
+}
+
+function notFromThePrimitive(): never {
+  throw new AssertionError(
+    'a response the AtomicValue builds has no unknown fields and no number beyond 2^53 − 1',
+  );
 }
 
 /** A response: one case of the AtomicValueOutput oneof (never empty). */
 export type Response = Exclude<AtomicValueOutput['output'], { case: undefined }>;
 
-const responseField = { get: 1, set: 2, update: 3, delete: 4, watch: 5, events: 6 } as const;
+/** AtomicValueInput and AtomicValueOutput number the members of their oneof alike. */
+const memberField = { get: 1, set: 2, update: 3, delete: 4, watch: 5, events: 6 } as const;
 
-function known<T extends { $unknown?: unknown[] }>(m: T): T {
-  assert(!m.$unknown?.length, 'a response has no unknown fields');
-  return m;
+function responseMessageBytes(output: Response): number {
+  return lenFieldSize(memberField[output.case], responseBytes(output));
 }
 
-function num(value: bigint): number {
-  const n = writableNumber(value);
-  assert(n !== undefined, `a response number is at most 2^53 − 1: ${value}`);
-  return n;
+function writeResponseMessage(w: ProtoWriter, output: Response): void {
+  w.messageHeader(memberField[output.case], responseBytes(output));
+  writeResponseBody(w, output);
 }
 
 function valueBytes(v: Value): number {
-  known(v);
-  return bytesFieldSize(1, v.value) + varintFieldSize(2, num(v.index));
+  return bytesFieldSize(1, handMessage(v).value) + varintFieldSize(2, handNumber(v.index));
 }
 
 function optionalValueBytes(field: number, v: Value | undefined): number {
@@ -213,17 +227,18 @@ function optionalValueBytes(field: number, v: Value | undefined): number {
 }
 
 function responseBytes(output: Response): number {
-  known(output.value);
+  handMessage(output.value);
   switch (output.case) {
     case 'get':
     case 'delete':
     case 'watch':
       return optionalValueBytes(1, output.value.value);
     case 'set':
-      return varintFieldSize(1, num(output.value.index));
+      return varintFieldSize(1, handNumber(output.value.index));
     case 'update':
       return (
-        varintFieldSize(1, num(output.value.index)) + optionalValueBytes(2, output.value.prevValue)
+        varintFieldSize(1, handNumber(output.value.index)) +
+        optionalValueBytes(2, output.value.prevValue)
       );
     case 'events': {
       const event = output.value.event;
@@ -233,31 +248,24 @@ function responseBytes(output: Response): number {
 }
 
 function eventBytes(e: Event): number {
-  known(e);
+  handMessage(e);
   switch (e.event.case) {
     case undefined:
       return 0;
     case 'created':
-      return lenFieldSize(1, optionalValueBytes(1, known(e.event.value).value));
+      return lenFieldSize(1, optionalValueBytes(1, handMessage(e.event.value).value));
     case 'updated': {
-      const { value, prevValue } = known(e.event.value);
+      const { value, prevValue } = handMessage(e.event.value);
       return lenFieldSize(2, optionalValueBytes(1, value) + optionalValueBytes(2, prevValue));
     }
     case 'deleted': {
-      const { value, expired } = known(e.event.value);
+      const { value, expired } = handMessage(e.event.value);
       return lenFieldSize(3, optionalValueBytes(1, value) + varintFieldSize(2, expired ? 1 : 0));
     }
   }
 }
 
-/** The encoded Value (`current` of CONFLICT and ALREADY_EXISTS), under the same assertions. */
-export function writeValueMessage(v: Value): Uint8Array {
-  const w = new ProtoWriter(valueBytes(v));
-  writeValueFields(w, v);
-  return w.finish();
-}
-
-// The writers below follow the sizes above, which asserted every message and number.
+// The writers below follow the sizes above, which checked every message and number.
 
 function writeValue(w: ProtoWriter, field: number, v: Value | undefined): void {
   if (v === undefined) return;
@@ -350,14 +358,54 @@ export type RequestInit =
 
 /** The encoded AtomicValueInput, as protobuf-es writes it. */
 export function encodeRequest(input: RequestInit): Uint8Array {
-  const body = requestBytes(input);
-  if (body === undefined) {
-    const init = { input } as MessageInitShape<typeof AtomicValueInputSchema>;
-    return toBinary(AtomicValueInputSchema, create(AtomicValueInputSchema, init));
+  return encodeByHand(
+    input,
+    requestMessageBytes,
+    writeRequestMessage,
+    requestViaProtobufEs,
+    'transient',
+  );
+}
+
+function requestViaProtobufEs(input: RequestInit): Uint8Array {
+  const init = { input } as MessageInitShape<typeof AtomicValueInputSchema>;
+  return toBinary(AtomicValueInputSchema, create(AtomicValueInputSchema, init));
+}
+
+function requestMessageBytes(input: RequestInit): number {
+  return lenFieldSize(memberField[input.case], requestBytes(input));
+}
+
+function requestBytes(input: RequestInit): number {
+  handMessage(input.value);
+  switch (input.case) {
+    case 'get':
+    case 'watch':
+    case 'events':
+      return 0;
+    case 'set': {
+      const v = input.value;
+      return (
+        bytesFieldSize(1, v.value ?? noBytes) +
+        durationFieldSize(2, v.ttl) +
+        varintFieldSize(3, v.ifAbsent ? 1 : 0)
+      );
+    }
+    case 'update': {
+      const v = input.value;
+      return (
+        bytesFieldSize(1, v.value ?? noBytes) +
+        varintFieldSize(2, handNumber(v.prevIndex ?? 0n)) +
+        durationFieldSize(3, v.ttl)
+      );
+    }
+    case 'delete':
+      return varintFieldSize(1, handNumber(input.value.prevIndex ?? 0n));
   }
-  const field = requestField[input.case];
-  const w = new ProtoWriter(lenFieldSize(field, body), 'transient');
-  w.messageHeader(field, body);
+}
+
+function writeRequestMessage(w: ProtoWriter, input: RequestInit): void {
+  w.messageHeader(memberField[input.case], requestBytes(input));
   switch (input.case) {
     case 'set': {
       const v = input.value;
@@ -377,57 +425,24 @@ export function encodeRequest(input: RequestInit): Uint8Array {
       w.varintField(1, Number(input.value.prevIndex ?? 0n));
       break;
   }
-  return w.finish();
 }
 
-const requestField = { get: 1, set: 2, update: 3, delete: 4, watch: 5, events: 6 } as const;
-
-/** The size of the request's message, or undefined when protobuf-es must write it. */
-function requestBytes(input: RequestInit): number | undefined {
-  if (input.value.$unknown?.length) return undefined;
-  switch (input.case) {
-    case 'get':
-    case 'watch':
-    case 'events':
-      return 0;
-    case 'set': {
-      const v = input.value;
-      const ttl = durationFieldSize(2, v.ttl);
-      if (ttl === undefined) return undefined;
-      return bytesFieldSize(1, v.value ?? noBytes) + ttl + varintFieldSize(3, v.ifAbsent ? 1 : 0);
-    }
-    case 'update': {
-      const v = input.value;
-      const ttl = durationFieldSize(3, v.ttl);
-      const prevIndex = writableNumber(v.prevIndex ?? 0n);
-      if (ttl === undefined || prevIndex === undefined) return undefined;
-      return bytesFieldSize(1, v.value ?? noBytes) + varintFieldSize(2, prevIndex) + ttl;
-    }
-    case 'delete': {
-      const prevIndex = writableNumber(input.value.prevIndex ?? 0n);
-      return prevIndex === undefined ? undefined : varintFieldSize(1, prevIndex);
-    }
-  }
+function durationBytes(d: DurationInit): number {
+  const nanos = handInt(d.nanos ?? 0);
+  if (nanos > int32Max) throw new NotByHand();
+  return varintFieldSize(1, handNumber(handMessage(d).seconds ?? 0n)) + varintFieldSize(2, nanos);
 }
 
-/** The size of a Duration field (0 when absent); undefined for what protobuf-es must write. */
-function durationFieldSize(field: number, d: DurationInit | undefined): number | undefined {
-  if (d === undefined) return 0;
-  const seconds = writableNumber(d.seconds ?? 0n);
-  const nanos = d.nanos ?? 0;
-  if (d.$unknown?.length || seconds === undefined || nanos < 0 || nanos > int32Max) {
-    return undefined;
-  }
-  return lenFieldSize(field, varintFieldSize(1, seconds) + varintFieldSize(2, nanos));
+/** The size of a Duration field (0 when absent). */
+function durationFieldSize(field: number, d: DurationInit | undefined): number {
+  return d === undefined ? 0 : lenFieldSize(field, durationBytes(d));
 }
 
 function writeDuration(w: ProtoWriter, field: number, d: DurationInit | undefined): void {
   if (d === undefined) return;
-  const seconds = Number(d.seconds ?? 0n);
-  const nanos = d.nanos ?? 0;
-  w.messageHeader(field, varintFieldSize(1, seconds) + varintFieldSize(2, nanos));
-  w.varintField(1, seconds);
-  w.varintField(2, nanos);
+  w.messageHeader(field, durationBytes(d));
+  w.varintField(1, Number(d.seconds ?? 0n));
+  w.varintField(2, d.nanos ?? 0);
 }
 
 /** Decodes an AtomicValueOutput as protobuf-es does, and throws where it throws. */

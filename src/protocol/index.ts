@@ -27,9 +27,5 @@ export {
 } from './atomic-value-wire.js';
 export { decodeCall, encodeCall } from './partition-call.js';
 export { PartitionFrames } from './partition-frames.js';
-export {
-  inputEncoding,
-  readPartitionInput,
-  writeInput,
-} from './partition-input.js';
+export { inputEmbedding, readPartitionInput } from './partition-input.js';
 export { decodeReply, encodeReply } from './partition-reply.js';

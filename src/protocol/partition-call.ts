@@ -5,34 +5,37 @@
 import { fromBinary, toBinary } from '@bufbuild/protobuf';
 import {
   asciiFieldSize,
-  asciiLength,
   type ByteReader,
   bytesFieldSize,
   DecodeError,
+  type Embedded,
+  embed,
+  encodeByHand,
   fieldTag,
+  handMessage,
+  handNumber,
   lenFieldSize,
   markOnce,
   noBytes,
-  ProtoWriter,
+  type ProtoWriter,
   readAscii,
   readOr,
   varintFieldSize,
   varintMemberSize,
   WireType,
-  writableNumber,
 } from '../common/index.js';
 import {
   type PrimitiveRef,
   type QueryInput,
   QueryInputSchema,
 } from '../gen/multiraft/v1/output_pb.js';
-import { type PartitionCall, PartitionCallSchema } from '../gen/multiraft/v1/partition_pb.js';
 import {
-  type InputEncoding,
-  inputEncoding,
-  readPartitionInput,
-  writeInput,
-} from './partition-input.js';
+  type Cancel,
+  CancelSchema,
+  type PartitionCall,
+  PartitionCallSchema,
+} from '../gen/multiraft/v1/partition_pb.js';
+import { inputEmbedding, readPartitionInput } from './partition-input.js';
 
 const uint32Max = 2 ** 32 - 1;
 
@@ -47,118 +50,87 @@ const varint6 = fieldTag(6, WireType.varint);
 
 /** The encoded call, as `toBinary(PartitionCallSchema, call)` writes it. */
 export function encodeCall(call: PartitionCall): Uint8Array {
-  const callId = writableNumber(call.callId);
-  if (call.$unknown?.length || callId === undefined) return toBinary(PartitionCallSchema, call);
-  let kind: InputEncoding | QueryEncoding | undefined;
-  let kindBytes = 0;
-  switch (call.kind.case) {
-    case 'command':
-      kind = inputEncoding(call.kind.value);
-      kindBytes = lenFieldSize(3, kind.size);
-      break;
-    case 'query':
-      kind = queryEncoding(call.kind.value);
-      kindBytes = lenFieldSize(4, kind.size);
-      break;
-    case 'cancel':
-      if (call.kind.value.$unknown?.length) return toBinary(PartitionCallSchema, call);
-      kindBytes = lenFieldSize(5, 0);
-      break;
-    case undefined:
-      break;
-  }
-  const w = new ProtoWriter(
-    varintFieldSize(1, callId) +
-      varintFieldSize(2, call.partitionId) +
-      kindBytes +
-      varintFieldSize(6, call.forward ? 1 : 0),
+  const kind = kindEmbedding(call.kind);
+  return encodeByHand(
+    call,
+    (c) => {
+      handMessage(c);
+      const kindBytes = kind === undefined ? 0 : lenFieldSize(kind.field, kind.body.size);
+      return (
+        varintFieldSize(1, handNumber(c.callId)) +
+        varintFieldSize(2, c.partitionId) +
+        kindBytes +
+        varintFieldSize(6, c.forward ? 1 : 0)
+      );
+    },
+    (w, c) => {
+      w.varintField(1, Number(c.callId));
+      w.varintField(2, c.partitionId);
+      kind?.body.writeAs(w, kind.field);
+      w.boolField(6, c.forward);
+    },
+    callViaProtobufEs,
     'transient',
   );
-  w.varintField(1, callId);
-  w.varintField(2, call.partitionId);
-  switch (call.kind.case) {
+}
+
+const callViaProtobufEs = (call: PartitionCall) => toBinary(PartitionCallSchema, call);
+const queryViaProtobufEs = (query: QueryInput) => toBinary(QueryInputSchema, query);
+const cancelViaProtobufEs = (cancel: Cancel) => toBinary(CancelSchema, cancel);
+
+/** The call's command, query or cancel, ready to embed as its field. */
+function kindEmbedding(
+  kind: PartitionCall['kind'],
+): { readonly field: number; readonly body: Embedded } | undefined {
+  switch (kind.case) {
     case 'command':
-      w.messageHeader(3, (kind as InputEncoding).size);
-      writeInput(w, kind as InputEncoding);
-      break;
+      return { field: 3, body: inputEmbedding(kind.value) };
     case 'query':
-      w.messageHeader(4, (kind as QueryEncoding).size);
-      writeQuery(w, kind as QueryEncoding);
-      break;
+      return { field: 4, body: embed(kind.value, queryBytes, writeQuery, queryViaProtobufEs) };
     case 'cancel':
-      w.messageHeader(5, 0);
-      break;
+      return { field: 5, body: embed(kind.value, cancelBytes, noFields, cancelViaProtobufEs) };
     case undefined:
-      break;
+      return undefined;
   }
-  w.boolField(6, call.forward);
-  return w.finish();
 }
 
-/** A query ready to embed: by hand, or as protobuf-es's bytes. */
-interface QueryEncoding {
-  readonly size: number;
-  readonly query: QueryInput;
-  readonly sessionId: number;
-  readonly serviceId: number | undefined;
-  readonly primitive: PrimitiveBytes | undefined;
-  readonly encoded: Uint8Array | undefined;
+/** A Cancel has no fields of its own. */
+function cancelBytes(cancel: Cancel): number {
+  handMessage(cancel);
+  return 0;
 }
 
-interface PrimitiveBytes {
-  readonly ref: PrimitiveRef;
-  readonly size: number;
-}
+function noFields(): void {}
 
-function queryEncoding(query: QueryInput): QueryEncoding {
-  const sessionId = writableNumber(query.sessionId);
-  let serviceId: number | undefined;
-  let primitive: PrimitiveBytes | undefined;
+function queryBytes(query: QueryInput): number {
+  const target = handMessage(query).target;
   let targetBytes = 0;
-  let handWritable = !query.$unknown?.length && sessionId !== undefined;
-  if (query.target.case === 'serviceId') {
-    serviceId = writableNumber(query.target.value);
-    handWritable &&= serviceId !== undefined;
-    targetBytes = serviceId === undefined ? 0 : varintMemberSize(2, serviceId);
-  } else if (query.target.case === 'primitive') {
-    primitive = primitiveBytes(query.target.value);
-    handWritable &&= primitive !== undefined;
-    targetBytes = primitive === undefined ? 0 : lenFieldSize(3, primitive.size);
-  }
-  if (!handWritable) {
-    const encoded = toBinary(QueryInputSchema, query);
-    return { size: encoded.length, query, sessionId: 0, serviceId, primitive, encoded };
-  }
-  const size =
-    varintFieldSize(1, sessionId as number) + targetBytes + bytesFieldSize(4, query.payload);
-  return { size, query, sessionId: sessionId as number, serviceId, primitive, encoded: undefined };
+  if (target.case === 'serviceId') targetBytes = varintMemberSize(2, handNumber(target.value));
+  else if (target.case === 'primitive') targetBytes = lenFieldSize(3, primitiveBytes(target.value));
+  return (
+    varintFieldSize(1, handNumber(query.sessionId)) + targetBytes + bytesFieldSize(4, query.payload)
+  );
 }
 
-function primitiveBytes(ref: PrimitiveRef): PrimitiveBytes | undefined {
-  if (ref.$unknown?.length) return undefined;
-  const service = asciiLength(ref.service);
-  const namespace = asciiLength(ref.namespace);
-  const name = asciiLength(ref.name);
-  if (service === undefined || namespace === undefined || name === undefined) return undefined;
-  const size = asciiFieldSize(1, service) + asciiFieldSize(2, namespace) + asciiFieldSize(3, name);
-  return { ref, size };
+function primitiveBytes(ref: PrimitiveRef): number {
+  handMessage(ref);
+  return (
+    asciiFieldSize(1, ref.service) + asciiFieldSize(2, ref.namespace) + asciiFieldSize(3, ref.name)
+  );
 }
 
-function writeQuery(w: ProtoWriter, e: QueryEncoding): void {
-  if (e.encoded !== undefined) {
-    w.raw(e.encoded);
-    return;
-  }
-  w.varintField(1, e.sessionId);
-  if (e.serviceId !== undefined) w.varintMember(2, e.serviceId);
-  if (e.primitive !== undefined) {
-    const { ref, size } = e.primitive;
-    w.messageHeader(3, size);
+function writeQuery(w: ProtoWriter, query: QueryInput): void {
+  w.varintField(1, Number(query.sessionId));
+  const target = query.target;
+  if (target.case === 'serviceId') w.varintMember(2, Number(target.value));
+  else if (target.case === 'primitive') {
+    const ref = target.value;
+    w.messageHeader(3, primitiveBytes(ref));
     w.asciiField(1, ref.service);
     w.asciiField(2, ref.namespace);
     w.asciiField(3, ref.name);
   }
-  w.bytesField(4, e.query.payload);
+  w.bytesField(4, query.payload);
 }
 
 /** Decodes a call as `fromBinary(PartitionCallSchema, bytes)` does, and throws where it throws. */

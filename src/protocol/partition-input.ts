@@ -7,14 +7,18 @@ import {
   type ByteReader,
   bytesFieldSize,
   DecodeError,
+  type Embedded,
+  embed,
   fieldTag,
+  handMessage,
+  handNumber,
   lenFieldSize,
   markOnce,
+  NotByHand,
   noBytes,
   type ProtoWriter,
   varintFieldSize,
   WireType,
-  writableNumber,
 } from '../common/index.js';
 import {
   type PartitionInput,
@@ -28,65 +32,47 @@ const len2 = fieldTag(2, WireType.len);
 const len4 = fieldTag(4, WireType.len);
 const varint5 = fieldTag(5, WireType.varint);
 
-/** A session's service command: the input the hand codec writes. */
-interface ServiceCommand {
-  readonly sessionId: number;
-  readonly serviceId: number;
-  readonly sequenceNum: number;
-  readonly payload: Uint8Array;
-  readonly serviceBytes: number;
-  readonly sessionBytes: number;
+/** An input ready to embed in a log entry or a call. */
+export function inputEmbedding(input: PartitionInput): Embedded {
+  return embed(input, commandBytes, writeCommand, viaProtobufEs);
 }
 
-/** An input ready to embed: its encoded size, and the command or protobuf-es's bytes. */
-export interface InputEncoding {
-  readonly size: number;
-  readonly command: ServiceCommand | undefined;
-  readonly encoded: Uint8Array | undefined;
+const viaProtobufEs = (input: PartitionInput) => toBinary(PartitionInputSchema, input);
+
+/** The session and service inputs of a session's service command; NotByHand for other inputs. */
+function serviceCommand(input: PartitionInput): { session: SessionInput; service: ServiceInput } {
+  const body = handMessage(input).input;
+  if (body.case !== 'sessionInput') throw new NotByHand();
+  const session = handMessage(body.value);
+  if (session.input.case !== 'serviceInput') throw new NotByHand();
+  return { session, service: handMessage(session.input.value) };
 }
 
-export function inputEncoding(input: PartitionInput): InputEncoding {
-  const command = serviceCommandOf(input);
-  if (command !== undefined) {
-    return { size: lenFieldSize(4, command.sessionBytes), command, encoded: undefined };
-  }
-  const encoded = toBinary(PartitionInputSchema, input);
-  return { size: encoded.length, command: undefined, encoded };
+function serviceBytes(service: ServiceInput): number {
+  return varintFieldSize(1, handNumber(service.serviceId)) + bytesFieldSize(2, service.payload);
 }
 
-/** Writes the fields of the input (its tag and length are the embedding message's). */
-export function writeInput(w: ProtoWriter, e: InputEncoding): void {
-  const c = e.command;
-  if (c === undefined) {
-    w.raw(e.encoded as Uint8Array);
-    return;
-  }
-  w.messageHeader(4, c.sessionBytes);
-  w.varintField(1, c.sessionId);
-  w.messageHeader(4, c.serviceBytes);
-  w.varintField(1, c.serviceId);
-  w.bytesField(2, c.payload);
-  w.varintField(5, c.sequenceNum);
+function sessionBytes(session: SessionInput, service: ServiceInput): number {
+  return (
+    varintFieldSize(1, handNumber(session.sessionId)) +
+    lenFieldSize(4, serviceBytes(service)) +
+    varintFieldSize(5, handNumber(session.sequenceNum))
+  );
 }
 
-/** The fields of a session's service command, when the hand encoder writes it as protobuf-es would. */
-function serviceCommandOf(input: PartitionInput): ServiceCommand | undefined {
-  if (input.$unknown?.length || input.input.case !== 'sessionInput') return undefined;
-  const session = input.input.value;
-  if (session.$unknown?.length || session.input.case !== 'serviceInput') return undefined;
-  const service = session.input.value;
-  if (service.$unknown?.length) return undefined;
-  const sessionId = writableNumber(session.sessionId);
-  const serviceId = writableNumber(service.serviceId);
-  const sequenceNum = writableNumber(session.sequenceNum);
-  if (sessionId === undefined || serviceId === undefined || sequenceNum === undefined) {
-    return undefined;
-  }
-  const payload = service.payload;
-  const serviceBytes = varintFieldSize(1, serviceId) + bytesFieldSize(2, payload);
-  const sessionBytes =
-    varintFieldSize(1, sessionId) + lenFieldSize(4, serviceBytes) + varintFieldSize(5, sequenceNum);
-  return { sessionId, serviceId, sequenceNum, payload, serviceBytes, sessionBytes };
+function commandBytes(input: PartitionInput): number {
+  const { session, service } = serviceCommand(input);
+  return lenFieldSize(4, sessionBytes(session, service));
+}
+
+function writeCommand(w: ProtoWriter, input: PartitionInput): void {
+  const { session, service } = serviceCommand(input);
+  w.messageHeader(4, sessionBytes(session, service));
+  w.varintField(1, Number(session.sessionId));
+  w.messageHeader(4, serviceBytes(service));
+  w.varintField(1, Number(service.serviceId));
+  w.bytesField(2, service.payload);
+  w.varintField(5, Number(session.sequenceNum));
 }
 
 /** Reads a service command of a session; DecodeError for any other input. */

@@ -5,20 +5,23 @@
 import { fromBinary, toBinary } from '@bufbuild/protobuf';
 import {
   asciiFieldSize,
-  asciiLength,
   type ByteReader,
   bytesFieldSize,
   DecodeError,
+  encodeByHand,
   fieldTag,
+  handInt,
+  handMessage,
+  handNumber,
   lenFieldSize,
   markOnce,
+  NotByHand,
   noBytes,
-  ProtoWriter,
+  type ProtoWriter,
   readAscii,
   readOr,
   varintFieldSize,
   WireType,
-  writableNumber,
 } from '../common/index.js';
 import type { PartitionOutput, SessionOutput } from '../gen/atomix/multiraft/v1/fsm_pb.js';
 import type { CommandOutput, QueryOutput } from '../gen/multiraft/v1/output_pb.js';
@@ -37,63 +40,17 @@ const len5 = fieldTag(5, WireType.len);
 const len6 = fieldTag(6, WireType.len);
 const varint7 = fieldTag(7, WireType.varint);
 
-/** Thrown while sizing a reply the hand encoder leaves to protobuf-es. */
-class NotByHand extends Error {}
-
-function known<T extends { $unknown?: unknown[] }>(m: T): T {
-  if (m.$unknown?.length) throw new NotByHand();
-  return m;
-}
-
-function num(value: bigint): number {
-  const n = writableNumber(value);
-  if (n === undefined) throw new NotByHand();
-  return n;
-}
-
-function ascii(text: string): number {
-  const n = asciiLength(text);
-  if (n === undefined) throw new NotByHand();
-  return n;
-}
-
-function enumValue(value: number): number {
-  if (value < 0) throw new NotByHand();
-  return value;
-}
-
 /** The encoded reply, as `toBinary(PartitionReplySchema, reply)` writes it. */
 export function encodeReply(reply: PartitionReply): Uint8Array {
-  let size: number;
-  try {
-    size = replyBytes(reply);
-  } catch (error) {
-    if (!(error instanceof NotByHand)) throw error;
-    return toBinary(PartitionReplySchema, reply);
-  }
-  const w = new ProtoWriter(size, 'transient');
-  w.varintField(1, Number(reply.callId));
-  const kind = reply.kind;
-  switch (kind.case) {
-    case 'output':
-      w.messageHeader(2, outputBytes(kind.value));
-      writeOutput(w, kind.value);
-      break;
-    case 'result':
-      w.messageHeader(3, resultBytes(kind.value));
-      writeResult(w, kind.value);
-      break;
-    case 'end':
-      w.messageHeader(4, 0);
-      break;
-  }
-  return w.finish();
+  return encodeByHand(reply, replyBytes, writeReply, replyViaProtobufEs, 'transient');
 }
+
+const replyViaProtobufEs = (reply: PartitionReply) => toBinary(PartitionReplySchema, reply);
 
 // Sizes: each checks what it sizes and throws NotByHand where protobuf-es must write it.
 
 function replyBytes(reply: PartitionReply): number {
-  const kind = known(reply).kind;
+  const kind = handMessage(reply).kind;
   let kindBytes = 0;
   switch (kind.case) {
     case 'output':
@@ -103,41 +60,54 @@ function replyBytes(reply: PartitionReply): number {
       kindBytes = lenFieldSize(3, resultBytes(kind.value));
       break;
     case 'end':
-      known(kind.value);
+      handMessage(kind.value);
       kindBytes = lenFieldSize(4, 0);
       break;
     default:
       // Errors carry free text; they are rare and left to protobuf-es, as an empty reply is.
       throw new NotByHand();
   }
-  return varintFieldSize(1, num(reply.callId)) + kindBytes;
+  return varintFieldSize(1, handNumber(reply.callId)) + kindBytes;
 }
 
-function outputBytes(o: CommandOutput): number {
-  known(o);
+/**
+ * The fields CommandOutput and QueryOutput share (index, sequence number, status, message;
+ * current, done) around `bodyBytes`, their field 5.
+ */
+function outcomeBytes(o: CommandOutput | QueryOutput, bodyBytes: number): number {
+  handMessage(o);
   return (
-    varintFieldSize(1, num(o.index)) +
-    varintFieldSize(2, num(o.sequenceNum)) +
-    varintFieldSize(3, enumValue(o.status)) +
-    asciiFieldSize(4, ascii(o.message)) +
-    (o.output === undefined ? 0 : lenFieldSize(5, partitionOutputBytes(o.output))) +
+    varintFieldSize(1, handNumber(o.index)) +
+    varintFieldSize(2, handNumber(o.sequenceNum)) +
+    varintFieldSize(3, handInt(o.status)) +
+    asciiFieldSize(4, o.message) +
+    bodyBytes +
     bytesFieldSize(6, o.current) +
     varintFieldSize(7, o.done ? 1 : 0)
   );
 }
 
+function outputBytes(o: CommandOutput): number {
+  const body = o.output === undefined ? 0 : lenFieldSize(5, partitionOutputBytes(o.output));
+  return outcomeBytes(o, body);
+}
+
+function resultBytes(q: QueryOutput): number {
+  return outcomeBytes(q, bytesFieldSize(5, q.payload));
+}
+
 function partitionOutputBytes(p: PartitionOutput): number {
-  const out = known(p).output;
+  const out = handMessage(p).output;
   switch (out.case) {
     case undefined:
       return 0;
     case 'openSession':
-      return lenFieldSize(1, varintFieldSize(1, num(known(out.value).sessionId)));
+      return lenFieldSize(1, varintFieldSize(1, handNumber(handMessage(out.value).sessionId)));
     case 'keepAlive':
-      known(out.value);
+      handMessage(out.value);
       return lenFieldSize(2, 0);
     case 'closeSession':
-      known(out.value);
+      handMessage(out.value);
       return lenFieldSize(3, 0);
     case 'sessionOutput':
       return lenFieldSize(4, sessionOutputBytes(out.value));
@@ -145,44 +115,61 @@ function partitionOutputBytes(p: PartitionOutput): number {
 }
 
 function sessionOutputBytes(s: SessionOutput): number {
-  const out = known(s).output;
+  const out = handMessage(s).output;
   switch (out.case) {
     case undefined:
       return 0;
     case 'createService':
-      return lenFieldSize(1, varintFieldSize(1, num(known(out.value).serviceId)));
+      return lenFieldSize(1, varintFieldSize(1, handNumber(handMessage(out.value).serviceId)));
     case 'closeService':
-      known(out.value);
+      handMessage(out.value);
       return lenFieldSize(2, 0);
     case 'serviceOutput':
-      return lenFieldSize(3, bytesFieldSize(1, known(out.value).payload));
+      return lenFieldSize(3, bytesFieldSize(1, handMessage(out.value).payload));
   }
-}
-
-function resultBytes(q: QueryOutput): number {
-  known(q);
-  return (
-    varintFieldSize(1, num(q.index)) +
-    varintFieldSize(2, num(q.sequenceNum)) +
-    varintFieldSize(3, enumValue(q.status)) +
-    asciiFieldSize(4, ascii(q.message)) +
-    bytesFieldSize(5, q.payload) +
-    bytesFieldSize(6, q.current) +
-    varintFieldSize(7, q.done ? 1 : 0)
-  );
 }
 
 // Writers: they follow the sizes above, which checked every message, number and string.
 
-function writeOutput(w: ProtoWriter, o: CommandOutput): void {
+function writeReply(w: ProtoWriter, reply: PartitionReply): void {
+  w.varintField(1, Number(reply.callId));
+  const kind = reply.kind;
+  switch (kind.case) {
+    case 'output': {
+      const o = kind.value;
+      w.messageHeader(2, outputBytes(o));
+      writeOutcomeHead(w, o);
+      if (o.output !== undefined) {
+        w.messageHeader(5, partitionOutputBytes(o.output));
+        writePartitionOutput(w, o.output);
+      }
+      writeOutcomeTail(w, o);
+      break;
+    }
+    case 'result': {
+      const q = kind.value;
+      w.messageHeader(3, resultBytes(q));
+      writeOutcomeHead(w, q);
+      w.bytesField(5, q.payload);
+      writeOutcomeTail(w, q);
+      break;
+    }
+    case 'end':
+      w.messageHeader(4, 0);
+      break;
+  }
+}
+
+/** Fields 1–4 of CommandOutput and QueryOutput. */
+function writeOutcomeHead(w: ProtoWriter, o: CommandOutput | QueryOutput): void {
   w.varintField(1, Number(o.index));
   w.varintField(2, Number(o.sequenceNum));
   w.varintField(3, o.status);
   w.asciiField(4, o.message);
-  if (o.output !== undefined) {
-    w.messageHeader(5, partitionOutputBytes(o.output));
-    writePartitionOutput(w, o.output);
-  }
+}
+
+/** Fields 6 and 7 of CommandOutput and QueryOutput. */
+function writeOutcomeTail(w: ProtoWriter, o: CommandOutput | QueryOutput): void {
   w.bytesField(6, o.current);
   w.boolField(7, o.done);
 }
@@ -228,16 +215,6 @@ function writeSessionOutput(w: ProtoWriter, s: SessionOutput): void {
       w.messageHeader(3, bytesFieldSize(1, out.value.payload));
       w.bytesField(1, out.value.payload);
   }
-}
-
-function writeResult(w: ProtoWriter, q: QueryOutput): void {
-  w.varintField(1, Number(q.index));
-  w.varintField(2, Number(q.sequenceNum));
-  w.varintField(3, q.status);
-  w.asciiField(4, q.message);
-  w.bytesField(5, q.payload);
-  w.bytesField(6, q.current);
-  w.boolField(7, q.done);
 }
 
 /** Decodes a reply as `fromBinary(PartitionReplySchema, bytes)` does, and throws where it throws. */
