@@ -26,6 +26,7 @@ export const WireType = { varint: 0, len: 2 } as const;
 
 /** The most a hand encoder writes as a number: above it, protobuf-es encodes the message. */
 const numberMax = Number.MAX_SAFE_INTEGER;
+const int32Max = 2 ** 31 - 1;
 
 /** Size of a varint field (0 when the value is the proto3 default and so not written). */
 export function varintFieldSize(field: number, value: number): number {
@@ -45,18 +46,6 @@ export function lenFieldSize(field: number, length: number): number {
 /** Size of a bytes field (0 when empty: the proto3 default is not written). */
 export function bytesFieldSize(field: number, bytes: Uint8Array): number {
   return bytes.length === 0 ? 0 : lenFieldSize(field, bytes.length);
-}
-
-/** Reads `n` bytes as an ASCII string; DecodeError on any other byte (protobuf-es decodes UTF-8). */
-export function readAscii(r: ByteReader, n: number): string {
-  const bytes = r.view(n);
-  let text = '';
-  for (let i = 0; i < bytes.length; i++) {
-    const b = bytes[i] as number;
-    if (b > 0x7f) throw new DecodeError('a string beyond ASCII');
-    text += String.fromCharCode(b);
-  }
-  return text;
 }
 
 /**
@@ -80,7 +69,7 @@ export function handNumber(value: bigint): number {
 
 /** An enum or int32 value: negative ones are ten-byte varints, left to protobuf-es. */
 export function handInt(value: number): number {
-  if (value < 0) throw new NotByHand();
+  if (value < 0 || value > int32Max) throw new NotByHand();
   return value;
 }
 
@@ -283,4 +272,65 @@ export function markOnce(seen: number, field: number): number {
   const bit = 1 << field;
   if ((seen & bit) !== 0) throw new DecodeError(`field ${field} repeated`);
   return seen | bit;
+}
+
+/** An empty message's body: any field in it is unknown to the fast path. */
+export function noFields(body: ByteReader): void {
+  if (body.remaining > 0) throw new DecodeError('fields in an empty message');
+}
+
+/** The uint64 of a message whose only field is `uint64 … = 1` (0n when absent). */
+export function readUint64Only(r: ByteReader): bigint {
+  let value = 0n;
+  while (r.remaining > 0) {
+    if (r.varint() !== fieldTag(1, WireType.varint)) throw new DecodeError('not field 1');
+    value = BigInt(r.varint());
+  }
+  return value;
+}
+
+/**
+ * A message that is one oneof of message members numbered 1..`members` and nothing else: each
+ * member's body read by `read`; undefined when no member is set. Another member replaces the last,
+ * as in protobuf; a member given twice merges there, and is left to protobuf-es (DecodeError).
+ */
+export function readOneof<T>(
+  r: ByteReader,
+  members: number,
+  read: (field: number, body: ByteReader) => T,
+): T | undefined {
+  let seen = 0;
+  let member: T | undefined;
+  while (r.remaining > 0) {
+    const tag = r.varint();
+    const field = Math.floor(tag / 8);
+    if (tag % 8 !== WireType.len || field < 1 || field > members) {
+      throw new DecodeError(`tag ${tag} is no member`);
+    }
+    seen = markOnce(seen, field);
+    member = read(field, r.sub(r.varint()));
+  }
+  return member;
+}
+
+/** Reads `n` bytes as an ASCII string; DecodeError on any other byte (protobuf-es decodes UTF-8). */
+export function readAscii(r: ByteReader, n: number): string {
+  const bytes = r.view(n);
+  let text = '';
+  for (let i = 0; i < bytes.length; i++) {
+    const b = bytes[i] as number;
+    if (b > 0x7f) throw new DecodeError('a string beyond ASCII');
+    text += String.fromCharCode(b);
+  }
+  return text;
+}
+
+/**
+ * A non-negative int32 (an enum, nanos); DecodeError beyond 2^31 − 1, as a negative one is a
+ * ten-byte varint (protobuf-es reads those).
+ */
+export function readInt32(r: ByteReader): number {
+  const value = r.varint();
+  if (value > int32Max) throw new DecodeError('beyond int32');
+  return value;
 }

@@ -10,6 +10,7 @@ import {
   fieldTag,
   lenFieldSize,
   markOnce,
+  noFields,
   ProtoWriter,
   readOr,
   varintFieldSize,
@@ -62,7 +63,7 @@ export function readLogEntry(r: ByteReader): LogEntry {
         entry = { case: 'input', value: readPartitionInput(r.sub(r.varint())) };
         break;
       case tickTag:
-        if (r.varint() !== 0) throw new DecodeError('a tick with fields');
+        noFields(r.sub(r.varint()));
         entry = { case: 'tick', value: { $typeName: 'multiraft.v1.Tick' } };
         break;
       default:

@@ -20,10 +20,13 @@ import {
   handNumber,
   lenFieldSize,
   markOnce,
-  NotByHand,
   noBytes,
+  noFields,
   type ProtoWriter,
+  readInt32,
+  readOneof,
   readOr,
+  readUint64Only,
   varintFieldSize,
   WireType,
 } from '../common/index.js';
@@ -32,7 +35,6 @@ import {
   AtomicValueInputSchema,
   type AtomicValueOutput,
   AtomicValueOutputSchema,
-  type DeleteInput,
   type Event,
   type SetInput,
   type UpdateInput,
@@ -41,7 +43,6 @@ import {
 } from '../gen/atomix/multiraft/atomic/value/v1/fsm_pb.js';
 
 const typePrefix = 'atomix.multiraft.atomic.value.v1.';
-const int32Max = 2 ** 31 - 1;
 
 const varint1 = fieldTag(1, WireType.varint);
 const len1 = fieldTag(1, WireType.len);
@@ -57,44 +58,32 @@ export function decodeRequest(bytes: Uint8Array): AtomicValueInput['input'] {
   return readOr(bytes, readRequest, () => fromBinary(AtomicValueInputSchema, bytes).input);
 }
 
-/** The request in `bytes` as protobuf-es reads it; DecodeError where the fast path stops. */
+/** The request as protobuf-es reads it; DecodeError where the fast path stops. */
 export function readRequest(r: ByteReader): AtomicValueInput['input'] {
-  let seen = 0;
-  let input: AtomicValueInput['input'] = { case: undefined };
-  while (r.remaining > 0) {
-    const tag = r.varint();
-    const field = Math.floor(tag / 8);
-    if (tag % 8 !== WireType.len || field < 1 || field > 6) {
-      throw new DecodeError(`AtomicValueInput tag ${tag}`);
-    }
-    // A member repeated merges, left to protobuf-es; another member replaces, as here.
-    seen = markOnce(seen, field);
-    const body = r.sub(r.varint());
-    switch (field) {
-      case 1:
-        input = { case: 'get', value: { $typeName: `${typePrefix}GetInput` } };
-        break;
-      case 2:
-        input = { case: 'set', value: readSet(body) };
-        break;
-      case 3:
-        input = { case: 'update', value: readUpdate(body) };
-        break;
-      case 4:
-        input = { case: 'delete', value: readDelete(body) };
-        break;
-      case 5:
-        input = { case: 'watch', value: { $typeName: `${typePrefix}WatchInput` } };
-        break;
-      default:
-        input = { case: 'events', value: { $typeName: `${typePrefix}EventsInput` } };
-    }
-    // The empty requests carry no field: anything in them is unknown to the fast path.
-    if ((field === 1 || field >= 5) && body.remaining > 0) {
-      throw new DecodeError('fields in an empty request');
-    }
+  return readOneof(r, 6, readRequestMember) ?? { case: undefined };
+}
+
+function readRequestMember(field: number, body: ByteReader): AtomicValueInput['input'] {
+  switch (field) {
+    case 1:
+      noFields(body);
+      return { case: 'get', value: { $typeName: `${typePrefix}GetInput` } };
+    case 2:
+      return { case: 'set', value: readSet(body) };
+    case 3:
+      return { case: 'update', value: readUpdate(body) };
+    case 4:
+      return {
+        case: 'delete',
+        value: { $typeName: `${typePrefix}DeleteInput`, prevIndex: readUint64Only(body) },
+      };
+    case 5:
+      noFields(body);
+      return { case: 'watch', value: { $typeName: `${typePrefix}WatchInput` } };
+    default:
+      noFields(body);
+      return { case: 'events', value: { $typeName: `${typePrefix}EventsInput` } };
   }
-  return input;
 }
 
 function readSet(r: ByteReader): SetInput {
@@ -143,16 +132,6 @@ function readUpdate(r: ByteReader): UpdateInput {
   return m;
 }
 
-function readDelete(r: ByteReader): DeleteInput {
-  const m: DeleteInput = { $typeName: `${typePrefix}DeleteInput`, prevIndex: 0n };
-  while (r.remaining > 0) {
-    const tag = r.varint();
-    if (tag !== varint1) throw new DecodeError(`DeleteInput tag ${tag}`);
-    m.prevIndex = BigInt(r.varint());
-  }
-  return m;
-}
-
 /** A Duration of non-negative seconds and nanos (negative ones are ten-byte varints: protobuf-es). */
 function readDuration(r: ByteReader): Duration {
   const m: Duration = { $typeName: 'google.protobuf.Duration', seconds: 0n, nanos: 0 };
@@ -162,12 +141,9 @@ function readDuration(r: ByteReader): Duration {
       case varint1:
         m.seconds = BigInt(r.varint());
         break;
-      case varint2: {
-        const nanos = r.varint();
-        if (nanos > int32Max) throw new DecodeError('nanos beyond int32');
-        m.nanos = nanos;
+      case varint2:
+        m.nanos = readInt32(r);
         break;
-      }
       default:
         throw new DecodeError(`Duration tag ${tag}`);
     }
@@ -429,7 +405,6 @@ function writeRequestMessage(w: ProtoWriter, input: RequestInit): void {
 
 function durationBytes(d: DurationInit): number {
   const nanos = handInt(d.nanos ?? 0);
-  if (nanos > int32Max) throw new NotByHand();
   return varintFieldSize(1, handNumber(handMessage(d).seconds ?? 0n)) + varintFieldSize(2, nanos);
 }
 
@@ -457,76 +432,58 @@ export function decodeValue(bytes: Uint8Array): Value {
 
 /** The fast path alone; DecodeError where it leaves the response to protobuf-es. */
 export function readResponse(r: ByteReader): AtomicValueOutput['output'] {
-  let seen = 0;
-  let output: AtomicValueOutput['output'] = { case: undefined };
-  while (r.remaining > 0) {
-    const tag = r.varint();
-    const field = Math.floor(tag / 8);
-    if (tag % 8 !== WireType.len || field < 1 || field > 6) {
-      throw new DecodeError(`AtomicValueOutput tag ${tag}`);
-    }
-    seen = markOnce(seen, field);
-    const body = r.sub(r.varint());
-    switch (field) {
-      case 1:
-        output = {
-          case: 'get',
-          value: { $typeName: `${typePrefix}GetOutput`, ...valueOnly(body) },
-        };
-        break;
-      case 2: {
-        let index = 0n;
-        while (body.remaining > 0) {
-          if (body.varint() !== varint1) throw new DecodeError('SetOutput field');
-          index = BigInt(body.varint());
-        }
-        output = { case: 'set', value: { $typeName: `${typePrefix}SetOutput`, index } };
-        break;
+  return readOneof(r, 6, readResponseMember) ?? { case: undefined };
+}
+
+function readResponseMember(field: number, body: ByteReader): AtomicValueOutput['output'] {
+  switch (field) {
+    case 1:
+      return { case: 'get', value: { $typeName: `${typePrefix}GetOutput`, ...valueOnly(body) } };
+    case 2:
+      return {
+        case: 'set',
+        value: { $typeName: `${typePrefix}SetOutput`, index: readUint64Only(body) },
+      };
+    case 3:
+      return { case: 'update', value: readUpdateOutput(body) };
+    case 4:
+      return {
+        case: 'delete',
+        value: { $typeName: `${typePrefix}DeleteOutput`, ...valueOnly(body) },
+      };
+    case 5:
+      return {
+        case: 'watch',
+        value: { $typeName: `${typePrefix}WatchOutput`, ...valueOnly(body) },
+      };
+    default: {
+      let seen = 0;
+      let event: Event | undefined;
+      while (body.remaining > 0) {
+        if (body.varint() !== len1) throw new DecodeError('EventsOutput field');
+        seen = markOnce(seen, 1);
+        event = readEvent(body.sub(body.varint()));
       }
-      case 3:
-        output = { case: 'update', value: readUpdateOutput(body) };
-        break;
-      case 4:
-        output = {
-          case: 'delete',
-          value: { $typeName: `${typePrefix}DeleteOutput`, ...valueOnly(body) },
-        };
-        break;
-      case 5:
-        output = {
-          case: 'watch',
-          value: { $typeName: `${typePrefix}WatchOutput`, ...valueOnly(body) },
-        };
-        break;
-      default: {
-        const events: AtomicValueOutput['output'] = {
-          case: 'events',
-          value: { $typeName: `${typePrefix}EventsOutput` },
-        };
-        let eventSeen = false;
-        while (body.remaining > 0) {
-          if (body.varint() !== len1 || eventSeen) throw new DecodeError('EventsOutput field');
-          eventSeen = true;
-          events.value.event = readEvent(body.sub(body.varint()));
-        }
-        output = events;
-      }
+      const value = event === undefined ? {} : { event };
+      return { case: 'events', value: { $typeName: `${typePrefix}EventsOutput`, ...value } };
     }
   }
-  return output;
 }
 
 /** The fields of a message whose only field is `Value value = 1`. */
 function valueOnly(r: ByteReader): { value?: Value } {
+  let seen = 0;
   let value: Value | undefined;
   while (r.remaining > 0) {
-    if (r.varint() !== len1 || value !== undefined) throw new DecodeError('not a value field');
+    if (r.varint() !== len1) throw new DecodeError('not a value field');
+    seen = markOnce(seen, 1);
     value = readValue(r.sub(r.varint()));
   }
   return value === undefined ? {} : { value };
 }
 
 function readUpdateOutput(r: ByteReader) {
+  let seen = 0;
   const m: Extract<AtomicValueOutput['output'], { case: 'update' }>['value'] = {
     $typeName: `${typePrefix}UpdateOutput`,
     index: 0n,
@@ -538,7 +495,7 @@ function readUpdateOutput(r: ByteReader) {
         m.index = BigInt(r.varint());
         break;
       case len2:
-        if (m.prevValue !== undefined) throw new DecodeError('prev_value twice');
+        seen = markOnce(seen, 2);
         m.prevValue = readValue(r.sub(r.varint()));
         break;
       default:
@@ -549,48 +506,46 @@ function readUpdateOutput(r: ByteReader) {
 }
 
 function readEvent(r: ByteReader): Event {
+  const event = readOneof(r, 3, readEventMember) ?? { case: undefined };
+  return { $typeName: `${typePrefix}Event`, event };
+}
+
+function readEventMember(field: number, body: ByteReader): Event['event'] {
   let seen = 0;
-  const e: Event = { $typeName: `${typePrefix}Event`, event: { case: undefined } };
-  while (r.remaining > 0) {
-    const tag = r.varint();
-    if (tag !== len1 && tag !== len2 && tag !== len3) throw new DecodeError(`Event tag ${tag}`);
-    const field = tag >>> 3;
-    seen = markOnce(seen, field);
-    const body = r.sub(r.varint());
-    let value: Value | undefined;
-    let second: Value | boolean | undefined;
-    while (body.remaining > 0) {
-      const inner = body.varint();
-      if (inner === len1 && value === undefined) value = readValue(body.sub(body.varint()));
-      else if (field === 2 && inner === len2 && second === undefined) {
-        second = readValue(body.sub(body.varint()));
-      } else if (field === 3 && inner === varint2) second = body.bool();
-      else throw new DecodeError(`Event member tag ${inner}`);
-    }
-    const withValue = value === undefined ? {} : { value };
-    if (field === 1) {
-      e.event = {
-        case: 'created',
-        value: { $typeName: `${typePrefix}Event.Created`, ...withValue },
-      };
-    } else if (field === 2) {
-      const prev = second === undefined ? {} : { prevValue: second as Value };
-      e.event = {
-        case: 'updated',
-        value: { $typeName: `${typePrefix}Event.Updated`, ...withValue, ...prev },
-      };
+  let value: Value | undefined;
+  let prevValue: Value | undefined;
+  let expired = false;
+  while (body.remaining > 0) {
+    const tag = body.varint();
+    if (tag === len1) {
+      seen = markOnce(seen, 1);
+      value = readValue(body.sub(body.varint()));
+    } else if (field === 2 && tag === len2) {
+      seen = markOnce(seen, 2);
+      prevValue = readValue(body.sub(body.varint()));
+    } else if (field === 3 && tag === varint2) {
+      expired = body.bool();
     } else {
-      e.event = {
-        case: 'deleted',
-        value: {
-          $typeName: `${typePrefix}Event.Deleted`,
-          ...withValue,
-          expired: second === true,
-        },
-      };
+      throw new DecodeError(`Event member tag ${tag}`);
     }
   }
-  return e;
+  const withValue = value === undefined ? {} : { value };
+  switch (field) {
+    case 1:
+      return { case: 'created', value: { $typeName: `${typePrefix}Event.Created`, ...withValue } };
+    case 2: {
+      const withPrev = prevValue === undefined ? {} : { prevValue };
+      return {
+        case: 'updated',
+        value: { $typeName: `${typePrefix}Event.Updated`, ...withValue, ...withPrev },
+      };
+    }
+    default:
+      return {
+        case: 'deleted',
+        value: { $typeName: `${typePrefix}Event.Deleted`, ...withValue, expired },
+      };
+  }
 }
 
 function readValue(r: ByteReader): Value {

@@ -17,6 +17,7 @@ import {
   lenFieldSize,
   markOnce,
   noBytes,
+  noFields,
   type ProtoWriter,
   readAscii,
   readOr,
@@ -88,7 +89,7 @@ function kindEmbedding(
     case 'query':
       return { field: 4, body: embed(kind.value, queryBytes, writeQuery, queryViaProtobufEs) };
     case 'cancel':
-      return { field: 5, body: embed(kind.value, cancelBytes, noFields, cancelViaProtobufEs) };
+      return { field: 5, body: embed(kind.value, cancelBytes, writeNoFields, cancelViaProtobufEs) };
     case undefined:
       return undefined;
   }
@@ -100,7 +101,7 @@ function cancelBytes(cancel: Cancel): number {
   return 0;
 }
 
-function noFields(): void {}
+function writeNoFields(): void {}
 
 function queryBytes(query: QueryInput): number {
   const target = handMessage(query).target;
@@ -169,7 +170,7 @@ export function readCall(r: ByteReader): PartitionCall {
         call.kind = { case: 'query', value: readQuery(r.sub(r.varint())) };
         break;
       case len5:
-        if (r.varint() !== 0) throw new DecodeError('fields in a cancel');
+        noFields(r.sub(r.varint()));
         call.kind = { case: 'cancel', value: { $typeName: 'multiraft.v1.Cancel' } };
         break;
       case varint6:

@@ -17,17 +17,19 @@ import {
   markOnce,
   NotByHand,
   noBytes,
+  noFields,
   type ProtoWriter,
   readAscii,
+  readInt32,
+  readOneof,
   readOr,
+  readUint64Only,
   varintFieldSize,
   WireType,
 } from '../common/index.js';
 import type { PartitionOutput, SessionOutput } from '../gen/atomix/multiraft/v1/fsm_pb.js';
 import type { CommandOutput, QueryOutput } from '../gen/multiraft/v1/output_pb.js';
 import { type PartitionReply, PartitionReplySchema } from '../gen/multiraft/v1/partition_pb.js';
-
-const int32Max = 2 ** 31 - 1;
 
 const varint1 = fieldTag(1, WireType.varint);
 const len1 = fieldTag(1, WireType.len);
@@ -245,7 +247,7 @@ export function readReply(r: ByteReader): PartitionReply {
         reply.kind = { case: 'result', value: readResult(r.sub(r.varint())) };
         break;
       case len4:
-        if (r.varint() !== 0) throw new DecodeError('fields in an end');
+        noFields(r.sub(r.varint()));
         reply.kind = { case: 'end', value: { $typeName: 'multiraft.v1.End' } };
         break;
       default:
@@ -255,14 +257,7 @@ export function readReply(r: ByteReader): PartitionReply {
   return reply;
 }
 
-function readStatus(r: ByteReader): number {
-  const status = r.varint();
-  if (status > int32Max) throw new DecodeError('status beyond int32');
-  return status;
-}
-
 function readOutput(r: ByteReader): CommandOutput {
-  let seen = 0;
   const o: CommandOutput = {
     $typeName: 'multiraft.v1.CommandOutput',
     index: 0n,
@@ -272,141 +267,11 @@ function readOutput(r: ByteReader): CommandOutput {
     current: noBytes,
     done: false,
   };
-  while (r.remaining > 0) {
-    const tag = r.varint();
-    switch (tag) {
-      case varint1:
-        o.index = BigInt(r.varint());
-        break;
-      case varint2:
-        o.sequenceNum = BigInt(r.varint());
-        break;
-      case varint3:
-        o.status = readStatus(r);
-        break;
-      case len4:
-        o.message = readAscii(r, r.varint());
-        break;
-      case len5:
-        seen = markOnce(seen, 5);
-        o.output = readPartitionOutput(r.sub(r.varint()));
-        break;
-      case len6:
-        o.current = r.view(r.varint());
-        break;
-      case varint7:
-        o.done = r.bool();
-        break;
-      default:
-        throw new DecodeError(`CommandOutput tag ${tag}`);
-    }
-  }
-  return o;
-}
-
-/** The id in a one-field message {uint64 id = 1}. */
-function readIdMessage(r: ByteReader): bigint {
-  let id = 0n;
-  while (r.remaining > 0) {
-    if (r.varint() !== varint1) throw new DecodeError('not an id');
-    id = BigInt(r.varint());
-  }
-  return id;
-}
-
-function readEmpty(r: ByteReader): void {
-  if (r.varint() !== 0) throw new DecodeError('fields in an empty message');
-}
-
-function readPartitionOutput(r: ByteReader): PartitionOutput {
-  let seen = 0;
-  const p: PartitionOutput = {
-    $typeName: 'atomix.multiraft.v1.PartitionOutput',
-    output: { case: undefined },
-  };
-  while (r.remaining > 0) {
-    const tag = r.varint();
-    switch (tag) {
-      case len1:
-        seen = markOnce(seen, 1);
-        p.output = {
-          case: 'openSession',
-          value: {
-            $typeName: 'atomix.multiraft.v1.OpenSessionOutput',
-            sessionId: readIdMessage(r.sub(r.varint())),
-          },
-        };
-        break;
-      case len2:
-        readEmpty(r);
-        p.output = {
-          case: 'keepAlive',
-          value: { $typeName: 'atomix.multiraft.v1.KeepAliveOutput' },
-        };
-        break;
-      case len3:
-        readEmpty(r);
-        p.output = {
-          case: 'closeSession',
-          value: { $typeName: 'atomix.multiraft.v1.CloseSessionOutput' },
-        };
-        break;
-      case len4:
-        seen = markOnce(seen, 4);
-        p.output = { case: 'sessionOutput', value: readSessionOutput(r.sub(r.varint())) };
-        break;
-      default:
-        throw new DecodeError(`PartitionOutput tag ${tag}`);
-    }
-  }
-  return p;
-}
-
-function readSessionOutput(r: ByteReader): SessionOutput {
-  let seen = 0;
-  const s: SessionOutput = {
-    $typeName: 'atomix.multiraft.v1.SessionOutput',
-    output: { case: undefined },
-  };
-  while (r.remaining > 0) {
-    const tag = r.varint();
-    switch (tag) {
-      case len1:
-        seen = markOnce(seen, 1);
-        s.output = {
-          case: 'createService',
-          value: {
-            $typeName: 'atomix.multiraft.v1.CreateServiceOutput',
-            serviceId: readIdMessage(r.sub(r.varint())),
-          },
-        };
-        break;
-      case len2:
-        readEmpty(r);
-        s.output = {
-          case: 'closeService',
-          value: { $typeName: 'atomix.multiraft.v1.CloseServiceOutput' },
-        };
-        break;
-      case len3: {
-        seen = markOnce(seen, 3);
-        const body = r.sub(r.varint());
-        let payload: Uint8Array = noBytes;
-        while (body.remaining > 0) {
-          if (body.varint() !== len1) throw new DecodeError('ServiceOutput field');
-          payload = body.view(body.varint());
-        }
-        s.output = {
-          case: 'serviceOutput',
-          value: { $typeName: 'atomix.multiraft.v1.ServiceOutput', payload },
-        };
-        break;
-      }
-      default:
-        throw new DecodeError(`SessionOutput tag ${tag}`);
-    }
-  }
-  return s;
+  return readOutcome(r, o, (body) => {
+    // Given twice, protobuf merges the two: left to protobuf-es.
+    if (o.output !== undefined) throw new DecodeError('output twice');
+    o.output = readPartitionOutput(body.sub(body.varint()));
+  });
 }
 
 function readResult(r: ByteReader): QueryOutput {
@@ -420,33 +285,109 @@ function readResult(r: ByteReader): QueryOutput {
     current: noBytes,
     done: false,
   };
+  return readOutcome(r, q, (body) => {
+    q.payload = body.view(body.varint());
+  });
+}
+
+/**
+ * The fields CommandOutput and QueryOutput share into `o`; their field 5 (the output, the
+ * payload) by `readBody`, which reads it from `r`.
+ */
+function readOutcome<T extends CommandOutput | QueryOutput>(
+  r: ByteReader,
+  o: T,
+  readBody: (r: ByteReader) => void,
+): T {
   while (r.remaining > 0) {
     const tag = r.varint();
     switch (tag) {
       case varint1:
-        q.index = BigInt(r.varint());
+        o.index = BigInt(r.varint());
         break;
       case varint2:
-        q.sequenceNum = BigInt(r.varint());
+        o.sequenceNum = BigInt(r.varint());
         break;
       case varint3:
-        q.status = readStatus(r);
+        o.status = readInt32(r);
         break;
       case len4:
-        q.message = readAscii(r, r.varint());
+        o.message = readAscii(r, r.varint());
         break;
       case len5:
-        q.payload = r.view(r.varint());
+        readBody(r);
         break;
       case len6:
-        q.current = r.view(r.varint());
+        o.current = r.view(r.varint());
         break;
       case varint7:
-        q.done = r.bool();
+        o.done = r.bool();
         break;
       default:
-        throw new DecodeError(`QueryOutput tag ${tag}`);
+        throw new DecodeError(`${o.$typeName} tag ${tag}`);
     }
   }
-  return q;
+  return o;
+}
+
+function readPartitionOutput(r: ByteReader): PartitionOutput {
+  const output = readOneof(r, 4, readPartitionOutputMember) ?? { case: undefined };
+  return { $typeName: 'atomix.multiraft.v1.PartitionOutput', output };
+}
+
+function readPartitionOutputMember(field: number, body: ByteReader): PartitionOutput['output'] {
+  switch (field) {
+    case 1: {
+      const sessionId = readUint64Only(body);
+      return {
+        case: 'openSession',
+        value: { $typeName: 'atomix.multiraft.v1.OpenSessionOutput', sessionId },
+      };
+    }
+    case 2:
+      noFields(body);
+      return { case: 'keepAlive', value: { $typeName: 'atomix.multiraft.v1.KeepAliveOutput' } };
+    case 3:
+      noFields(body);
+      return {
+        case: 'closeSession',
+        value: { $typeName: 'atomix.multiraft.v1.CloseSessionOutput' },
+      };
+    default:
+      return { case: 'sessionOutput', value: readSessionOutput(body) };
+  }
+}
+
+function readSessionOutput(r: ByteReader): SessionOutput {
+  const output = readOneof(r, 3, readSessionOutputMember) ?? { case: undefined };
+  return { $typeName: 'atomix.multiraft.v1.SessionOutput', output };
+}
+
+function readSessionOutputMember(field: number, body: ByteReader): SessionOutput['output'] {
+  switch (field) {
+    case 1: {
+      const serviceId = readUint64Only(body);
+      return {
+        case: 'createService',
+        value: { $typeName: 'atomix.multiraft.v1.CreateServiceOutput', serviceId },
+      };
+    }
+    case 2:
+      noFields(body);
+      return {
+        case: 'closeService',
+        value: { $typeName: 'atomix.multiraft.v1.CloseServiceOutput' },
+      };
+    default: {
+      let payload: Uint8Array = noBytes;
+      while (body.remaining > 0) {
+        if (body.varint() !== len1) throw new DecodeError('ServiceOutput field');
+        payload = body.view(body.varint());
+      }
+      return {
+        case: 'serviceOutput',
+        value: { $typeName: 'atomix.multiraft.v1.ServiceOutput', payload },
+      };
+    }
+  }
 }
