@@ -1,7 +1,13 @@
 // fast-check generators of the protocol's messages, with unknown fields and numbers beyond
 // 2^53 − 1 among them (tests only), and the check that a hand decoder reads as protobuf-es does.
 
-import { create, type DescMessage, fromBinary, type UnknownField } from '@bufbuild/protobuf';
+import {
+  create,
+  type DescMessage,
+  fromBinary,
+  type MessageShape,
+  type UnknownField,
+} from '@bufbuild/protobuf';
 import { WireType } from '@bufbuild/protobuf/wire';
 import fc from 'fast-check';
 import { expect } from 'vitest';
@@ -114,15 +120,19 @@ export function damaged(encodings: fc.Arbitrary<Uint8Array>): fc.Arbitrary<Uint8
   return fc.oneof(spliced, fc.uint8Array({ maxLength: 40 }));
 }
 
-/** Both decode `data` to the same message, or both throw. */
-export function expectSameDecoding(
-  schema: DescMessage,
+/**
+ * Both decode `data` to the same message, or both throw; `part` picks what `decode` returns of
+ * protobuf-es's message (the oneof of the AtomicValue's payloads), the whole message by default.
+ */
+export function expectSameDecoding<Desc extends DescMessage>(
+  schema: Desc,
   decode: (data: Uint8Array) => unknown,
   data: Uint8Array,
+  part: (m: MessageShape<Desc>) => unknown = (m) => m,
 ): void {
   let expected: unknown;
   try {
-    expected = fromBinary(schema, data);
+    expected = part(fromBinary(schema, data));
   } catch {
     expect(() => decode(data)).toThrow();
     return;

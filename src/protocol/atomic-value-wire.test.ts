@@ -7,7 +7,6 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ByteReader } from '../common/index.js';
 import {
-  type AtomicValueInput,
   AtomicValueInputSchema,
   AtomicValueOutputSchema,
   EventSchema,
@@ -15,7 +14,7 @@ import {
   type Value,
   ValueSchema,
 } from '../gen/atomix/multiraft/atomic/value/v1/fsm_pb.js';
-import { bytes, damaged, safeU64, u64, unknown } from './_arbitraries.js';
+import { bytes, damaged, expectSameDecoding, safeU64, u64, unknown } from './_arbitraries.js';
 import {
   decodeRequest,
   decodeResponse,
@@ -71,17 +70,8 @@ const requestInit = fc
   });
 const request = requestInit.map((m) => toBinary(AtomicValueInputSchema, m));
 
-/** Both read the same request, or both refuse the bytes. */
-function expectSameRequest(data: Uint8Array): void {
-  let expected: AtomicValueInput['input'] | undefined;
-  try {
-    expected = fromBinary(AtomicValueInputSchema, data).input;
-  } catch {
-    expect(() => decodeRequest(data)).toThrow();
-    return;
-  }
-  expect(decodeRequest(data)).toStrictEqual(expected);
-}
+const expectSameRequest = (data: Uint8Array) =>
+  expectSameDecoding(AtomicValueInputSchema, decodeRequest, data, (m) => m.input);
 
 const value: fc.Arbitrary<Value> = fc
   .record({ value: bytes, index: safeU64 })
@@ -147,17 +137,8 @@ const anyResponse = responses(anyValue, u64);
 
 const encodedResponse = (output: Response) =>
   toBinary(AtomicValueOutputSchema, create(AtomicValueOutputSchema, { output }));
-/** Both read the same response, or both refuse the bytes. */
-function decodesAsProtobufEs(data: Uint8Array): void {
-  let expected: Response | { case: undefined };
-  try {
-    expected = fromBinary(AtomicValueOutputSchema, data).output;
-  } catch {
-    expect(() => decodeResponse(data)).toThrow();
-    return;
-  }
-  expect(decodeResponse(data)).toStrictEqual(expected);
-}
+const decodesAsProtobufEs = (data: Uint8Array) =>
+  expectSameDecoding(AtomicValueOutputSchema, decodeResponse, data, (m) => m.output);
 
 describe('AtomicValue wire format', () => {
   it('writes every request as protobuf-es does', () => {
