@@ -7,7 +7,8 @@
 //    in flight on one client object, spread over sessions on every partition; then the same two
 //    through the SDK (`connect()`), the 256 writers spread over 1,000 values.
 
-import { connect } from '../src/client/index.js';
+// The SDK as users run it, the built package (bench/multiraft-system.ts says why).
+import { connect } from 'multiraft';
 import { PartitionClient } from '../src/client/partition-client.js';
 import { partitionId } from '../src/common/index.js';
 import { ProcessCluster } from '../test/process/process-cluster.js';
