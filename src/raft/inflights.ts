@@ -1,13 +1,20 @@
 import { assert, type LogIndex } from '../common/index.js';
 
+/** The ring's first capacity; it doubles on demand up to `maxMsgs`. */
+const initialCapacity = 4;
+
 /**
  * The Append messages sent to one follower and not yet acknowledged, in a bounded ring: the
  * window of pipelined replication. Full when it holds `maxMsgs` messages or `maxBytes` bytes.
+ * The ring grows as the window fills instead of being allocated whole, as etcd's raft does: a
+ * node holds a window per peer of each of its thousands of partitions, and an idle partition
+ * uses one or two slots of the 256 a busy one may need.
  */
 export class Inflights {
-  // Invariant: indexes in the ring increase from #start; #count <= maxMsgs; #bytes is the sum.
-  readonly #indexes: number[];
-  readonly #sizes: number[];
+  // Invariant: indexes in the ring increase from #start; #count <= ring length <= maxMsgs;
+  // #bytes is the sum of the sizes in the ring.
+  #indexes: number[];
+  #sizes: number[];
   #start = 0;
   #count = 0;
   #bytes = 0;
@@ -18,8 +25,9 @@ export class Inflights {
     readonly maxBytes: number,
   ) {
     assert(maxMsgs > 0, 'Inflights needs room for at least one message');
-    this.#indexes = new Array<number>(maxMsgs).fill(0);
-    this.#sizes = new Array<number>(maxMsgs).fill(0);
+    const capacity = Math.min(maxMsgs, initialCapacity);
+    this.#indexes = new Array<number>(capacity).fill(0);
+    this.#sizes = new Array<number>(capacity).fill(0);
   }
 
   get count(): number {
@@ -39,6 +47,7 @@ export class Inflights {
     assert(!this.full(), 'Inflights.add on a full window');
     const last = this.#count === 0 ? -1 : this.#indexes[this.#slot(this.#count - 1)]!;
     assert(index > last, `inflight index ${index} not above the last one ${last}`);
+    if (this.#count === this.#indexes.length) this.#grow();
     const slot = this.#slot(this.#count);
     this.#indexes[slot] = index;
     this.#sizes[slot] = bytes;
@@ -65,12 +74,26 @@ export class Inflights {
 
   #freeFirst(): void {
     this.#bytes -= this.#sizes[this.#start]!;
-    this.#start = (this.#start + 1) % this.maxMsgs;
+    this.#start = (this.#start + 1) % this.#indexes.length;
     this.#count--;
     if (this.#count === 0) this.#start = 0;
   }
 
+  /** Doubles the ring (up to maxMsgs), its messages moved to the front in order. */
+  #grow(): void {
+    const capacity = Math.min(this.maxMsgs, 2 * this.#indexes.length);
+    const indexes = new Array<number>(capacity).fill(0);
+    const sizes = new Array<number>(capacity).fill(0);
+    for (let i = 0; i < this.#count; i++) {
+      indexes[i] = this.#indexes[this.#slot(i)]!;
+      sizes[i] = this.#sizes[this.#slot(i)]!;
+    }
+    this.#indexes = indexes;
+    this.#sizes = sizes;
+    this.#start = 0;
+  }
+
   #slot(offset: number): number {
-    return (this.#start + offset) % this.maxMsgs;
+    return (this.#start + offset) % this.#indexes.length;
   }
 }
