@@ -306,7 +306,7 @@ export class AtomicValueService {
           Code.ResourceExhausted,
         ),
     });
-    const sendHeaders = earlyHeaders(ctx.responseHeader);
+    const sendHeaders = earlyHeaders(ctx);
     let subscribed = false;
     const stream = this.#sessions.stream(target.partition, target.primitive, eventsPayload, {
       output: (out) => {

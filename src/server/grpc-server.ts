@@ -12,7 +12,7 @@ import {
 import type { AddressInfo } from 'node:net';
 import { Code, ConnectError, type ConnectRouter } from '@connectrpc/connect';
 import { connectNodeAdapter } from '@connectrpc/connect-node';
-import { withEarlyHeaders } from './early-headers.js';
+import { responseContext } from './early-headers.js';
 
 export interface GrpcServerOptions {
   /** Default 127.0.0.1. */
@@ -38,9 +38,17 @@ export async function listenGrpc(options: GrpcServerOptions): Promise<GrpcServer
   const host = options.host ?? '127.0.0.1';
   const graceMs = options.closeGraceMs ?? 1_000;
   const shutdown = new AbortController();
-  const handler = connectNodeAdapter({ routes: options.routes, shutdownSignal: shutdown.signal });
-  const serve = (req: Http2ServerRequest, res: Http2ServerResponse) =>
-    withEarlyHeaders(res, () => handler(req, res));
+  // The adapter hands `contextValues` the request alone; each request's response waits here.
+  const responses = new WeakMap<object, Http2ServerResponse>();
+  const handler = connectNodeAdapter({
+    routes: options.routes,
+    shutdownSignal: shutdown.signal,
+    contextValues: (req) => responseContext(responses.get(req)),
+  });
+  const serve = (req: Http2ServerRequest, res: Http2ServerResponse) => {
+    responses.set(req, res);
+    handler(req, res);
+  };
   const tls = options.tls;
   const server =
     tls === undefined
