@@ -85,8 +85,9 @@ export class Inflights {
     const indexes = new Array<number>(capacity).fill(0);
     const sizes = new Array<number>(capacity).fill(0);
     for (let i = 0; i < this.#count; i++) {
-      indexes[i] = this.#indexes[this.#slot(i)]!;
-      sizes[i] = this.#sizes[this.#slot(i)]!;
+      const from = this.#slot(i);
+      indexes[i] = this.#indexes[from]!;
+      sizes[i] = this.#sizes[from]!;
     }
     this.#indexes = indexes;
     this.#sizes = sizes;
