@@ -58,6 +58,53 @@ describe('ClientSession', () => {
     expect(s.keepAliveDue(2)).toBe(false);
   });
 
+  test('a keep-alive is due early once one stream received many outputs since the last one', () => {
+    const s = new ClientSession(sessionId(7), 0, {
+      timeoutMs: 3000,
+      keepAliveAfterStreamOutputs: 3,
+      keepAliveAfterOutputs: 100,
+    });
+    const a = s.allocate();
+    s.startStream(a);
+    expect(s.streamOutput(a, 1)).toBe(StreamOutputVerdict.Next);
+    expect(s.streamOutput(a, 2)).toBe(StreamOutputVerdict.Next);
+    // A replay is not a new output for the state machine to cache.
+    expect(s.streamOutput(a, 2)).toBe(StreamOutputVerdict.Duplicate);
+    expect(s.keepAliveDue(1)).toBe(false);
+    s.streamOutput(a, 3);
+    expect(s.keepAliveDue(1)).toBe(true);
+    expect(s.keepAlive(1).streamPositions.get(a)).toBe(3);
+    expect(s.keepAliveDue(2)).toBe(false);
+    // Counted from what the keep-alive acknowledged, for a stream started since from its first.
+    const b = s.allocate();
+    s.startStream(b);
+    s.streamOutput(a, 4);
+    s.streamOutput(a, 5);
+    s.streamOutput(b, 1);
+    s.streamOutput(b, 2);
+    expect(s.keepAliveDue(2)).toBe(false);
+    s.streamOutput(b, 3);
+    expect(s.keepAliveDue(2)).toBe(true);
+  });
+
+  test('a keep-alive is due early once the streams together received many outputs', () => {
+    const s = new ClientSession(sessionId(7), 0, {
+      timeoutMs: 3000,
+      keepAliveAfterStreamOutputs: 100,
+      keepAliveAfterOutputs: 4,
+    });
+    const [a, b] = [s.allocate(), s.allocate()];
+    s.startStream(a);
+    s.startStream(b);
+    for (const seq of [1, 2]) s.streamOutput(a, seq);
+    s.streamOutput(b, 1);
+    expect(s.keepAliveDue(1)).toBe(false);
+    s.streamOutput(b, 2);
+    expect(s.keepAliveDue(1)).toBe(true);
+    s.keepAlive(1);
+    expect(s.keepAliveDue(2)).toBe(false);
+  });
+
   test('expires when no keep-alive sent within the timeout succeeded', () => {
     const s = new ClientSession(sessionId(7), 0, { timeoutMs: 3000, expiryMarginMs: 0 });
     s.keepAlive(1000);

@@ -21,6 +21,18 @@ export interface ClientSessionOptions {
    */
   readonly keepAliveAfterFinished?: number;
   /**
+   * A keep-alive is due early once one stream received this many outputs since the last one: the
+   * state machine caches every stream output until a keep-alive acknowledges it, and cancels a
+   * stream past its `eventsUnackedMax` (default 1,024). Default 256, a quarter of that.
+   */
+  readonly keepAliveAfterStreamOutputs?: number;
+  /**
+   * A keep-alive is due early once the session's streams together received this many outputs
+   * since the last one: it bounds what every replica caches for the session, and how long (a
+   * cached output is garbage the replica's heap carries until then). Default 4,096.
+   */
+  readonly keepAliveAfterOutputs?: number;
+  /**
    * How much sooner than the state machine this client takes the session as expired, so the
    * drift between its clock and the leaders' never lets it believe in a session that is gone.
    * Default a tenth of the timeout.
@@ -58,6 +70,8 @@ export class ClientSession {
   readonly keepAliveIntervalMs: number;
   readonly pendingMax: number;
   readonly keepAliveAfterFinished: number;
+  readonly keepAliveAfterStreamOutputs: number;
+  readonly keepAliveAfterOutputs: number;
   readonly expiryMarginMs: number;
   #state: SessionState = SessionState.Open;
   // Invariant: every number in #pending is < #nextSeq and > 0.
@@ -69,6 +83,11 @@ export class ClientSession {
   #aliveSince: number;
   #lastKeepAliveSentAt: number;
   #finishedSinceKeepAlive = 0;
+  /** The stream positions the last keep-alive sent (what the state machine may drop). */
+  #sentPositions: ReadonlyMap<SequenceNum, number> = new Map();
+  #outputsSinceKeepAlive = 0;
+  /** Some stream received keepAliveAfterStreamOutputs outputs since the last keep-alive. */
+  #streamBacklog = false;
 
   /** `openedAt`: the local time the OpenSession request was sent. */
   constructor(id: SessionId, openedAt: number, options: ClientSessionOptions) {
@@ -80,6 +99,10 @@ export class ClientSession {
     this.pendingMax = options.pendingMax ?? 100_000;
     this.keepAliveAfterFinished = options.keepAliveAfterFinished ?? 1_024;
     assert(this.keepAliveAfterFinished > 0, 'keepAliveAfterFinished must be positive');
+    this.keepAliveAfterStreamOutputs = options.keepAliveAfterStreamOutputs ?? 256;
+    assert(this.keepAliveAfterStreamOutputs > 0, 'keepAliveAfterStreamOutputs must be positive');
+    this.keepAliveAfterOutputs = options.keepAliveAfterOutputs ?? 4_096;
+    assert(this.keepAliveAfterOutputs > 0, 'keepAliveAfterOutputs must be positive');
     this.expiryMarginMs = options.expiryMarginMs ?? Math.ceil(options.timeoutMs / 10);
     assert(
       this.expiryMarginMs >= 0 && this.expiryMarginMs < this.timeoutMs,
@@ -129,6 +152,9 @@ export class ClientSession {
     if (outputSeq <= last) return StreamOutputVerdict.Duplicate;
     if (outputSeq > last + 1) return StreamOutputVerdict.Gap;
     this.#streams.set(seq, outputSeq);
+    this.#outputsSinceKeepAlive++;
+    const unsent = outputSeq - (this.#sentPositions.get(seq) ?? 0);
+    if (unsent >= this.keepAliveAfterStreamOutputs) this.#streamBacklog = true;
     return StreamOutputVerdict.Next;
   }
 
@@ -145,12 +171,17 @@ export class ClientSession {
     return this.#pending.has(seq);
   }
 
-  /** A keep-alive is due: the interval passed, or many commands finished since the last one. */
+  /**
+   * A keep-alive is due: the interval passed, or since the last one many commands finished or
+   * many stream outputs arrived (each waits in the state machine for the keep-alive).
+   */
   keepAliveDue(now: number): boolean {
     return (
       this.#state === SessionState.Open &&
       (now - this.#lastKeepAliveSentAt >= this.keepAliveIntervalMs ||
-        this.#finishedSinceKeepAlive >= this.keepAliveAfterFinished)
+        this.#finishedSinceKeepAlive >= this.keepAliveAfterFinished ||
+        this.#outputsSinceKeepAlive >= this.keepAliveAfterOutputs ||
+        this.#streamBacklog)
     );
   }
 
@@ -159,11 +190,16 @@ export class ClientSession {
     assert(this.#state === SessionState.Open, `keep-alive on a ${this.#state} session`);
     this.#lastKeepAliveSentAt = now;
     this.#finishedSinceKeepAlive = 0;
+    this.#outputsSinceKeepAlive = 0;
+    this.#streamBacklog = false;
+    // Counted as acknowledged once sent: should this keep-alive fail, the outputs wait for the
+    // next one, due at the latest one interval on, well inside the state machine's limit.
+    this.#sentPositions = new Map(this.#streams);
     return {
       sessionId: this.id,
       lastCommandSequenceNum: sequenceNum(this.#nextSeq - 1),
       pending: [...this.#pending].sort((a, b) => a - b),
-      streamPositions: new Map(this.#streams),
+      streamPositions: this.#sentPositions,
     };
   }
 

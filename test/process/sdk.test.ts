@@ -195,6 +195,28 @@ describe('the SDK on a 3-node cluster', () => {
     await collecting;
   }, 90_000);
 
+  test('Events keep up with more changes between keep-alives than a stream may leave unacknowledged', async () => {
+    // The state machine caches each event until a keep-alive acknowledges it and cancels a stream
+    // past 1,024; the client's keep-alives come every 7.5 s, and sooner as events arrive.
+    const client = await direct();
+    const value = client.atomicValue('busy', { codec: 'string' });
+    const abort = new AbortController();
+    const events = value.events({ signal: abort.signal });
+    await events.subscribed;
+    let received = 0;
+    const collecting = (async () => {
+      for await (const e of events) if (e.type === 'updated' || e.type === 'created') received++;
+    })();
+    const changes = 1_500;
+    const writers = Array.from({ length: 32 }, async (_, w) => {
+      for (let i = w; i < changes; i += 32) await value.set(`b${i}`);
+    });
+    await Promise.all(writers);
+    await expect.poll(() => received, { timeout: 20_000 }).toBe(changes);
+    abort.abort();
+    await collecting;
+  }, 90_000);
+
   test('Watch: the current value again after a leader change, null after a delete and after a ttl', async () => {
     const client = await direct();
     const name = 'watched';
