@@ -34,13 +34,17 @@ export interface OutputFields {
 
 /** An OK output carrying a partition output. */
 export function okOutput(at: OutputFields, output: PartitionOutput['output']): CommandOutput {
+  return okOutputOf(at, { $typeName: 'atomix.multiraft.v1.PartitionOutput', output });
+}
+
+function okOutputOf(at: OutputFields, output: PartitionOutput): CommandOutput {
   return {
     $typeName: 'multiraft.v1.CommandOutput',
     index: BigInt(at.index),
     sequenceNum: BigInt(at.outputSeq),
     status: Status.OK,
     message: '',
-    output: { $typeName: 'atomix.multiraft.v1.PartitionOutput', output },
+    output,
     current: noBytes,
     done: at.done,
   };
@@ -64,17 +68,35 @@ export function errorOutput(
   };
 }
 
-/** An output of a session command: OK wraps `ok` in a SessionOutput, errors carry the status. */
-export function sessionOutput(
-  at: OutputFields,
-  result: ServiceResult,
-  ok: (payload: Uint8Array) => SessionOutput['output'],
-): CommandOutput {
-  if (result.status === Status.OK) {
-    return okOutput(at, {
-      case: 'sessionOutput',
-      value: { $typeName: 'atomix.multiraft.v1.SessionOutput', output: ok(result.payload) },
-    });
+/** How a service's OK payload becomes a session output (a service output, usually). */
+export type OkWrap = (payload: Uint8Array) => SessionOutput['output'];
+
+/**
+ * Outputs of session commands: OK wraps `ok(payload)` in a SessionOutput, errors carry the status.
+ * Consecutive outputs of one result share the wrapping: a service sends one change to each of its
+ * streams as one result (an AtomicValue's events), and every replica caches each stream's output
+ * until its client acknowledges it, so each holds one object of its own instead of six.
+ */
+export class SessionOutputs {
+  #result: ServiceResult | undefined;
+  #ok: OkWrap | undefined;
+  #output: PartitionOutput | undefined;
+
+  of(at: OutputFields, result: ServiceResult, ok: OkWrap): CommandOutput {
+    if (result.status !== Status.OK) {
+      return errorOutput(at, result.status, result.message, result.current);
+    }
+    if (result !== this.#result || ok !== this.#ok || this.#output === undefined) {
+      this.#result = result;
+      this.#ok = ok;
+      this.#output = {
+        $typeName: 'atomix.multiraft.v1.PartitionOutput',
+        output: {
+          case: 'sessionOutput',
+          value: { $typeName: 'atomix.multiraft.v1.SessionOutput', output: ok(result.payload) },
+        },
+      };
+    }
+    return okOutputOf(at, this.#output);
   }
-  return errorOutput(at, result.status, result.message, result.current);
 }

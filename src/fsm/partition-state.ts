@@ -16,7 +16,7 @@ import type { SessionOutput } from '../gen/atomix/multiraft/v1/fsm_pb.js';
 import { type CommandOutput, Status } from '../gen/multiraft/v1/output_pb.js';
 import { CommandPhase, TimerKind } from '../gen/multiraft/v1/snapshot_pb.js';
 import type { PartitionConfig } from './config.js';
-import { type ApplyOutput, errorOutput, sessionOutput } from './outputs.js';
+import { type ApplyOutput, errorOutput, type OkWrap, SessionOutputs } from './outputs.js';
 import type { ServiceHost, ServiceResult, StreamId } from './service.js';
 import { ServiceTable } from './service-table.js';
 import type { CommandRecord, Session } from './session.js';
@@ -34,6 +34,7 @@ export class PartitionState {
   readonly timers: TimerQueue;
   /** The outputs of the entry being applied. Node-local, never snapshotted. */
   out: ApplyOutput[] = [];
+  readonly #outputs = new SessionOutputs();
 
   constructor(config: PartitionConfig, nextTimerSeq = 1) {
     this.config = config;
@@ -71,12 +72,12 @@ export class PartitionState {
     record: CommandRecord,
     result: ServiceResult,
     done: boolean,
-    ok: (payload: Uint8Array) => SessionOutput['output'] = serviceOk,
+    ok: OkWrap = serviceOk,
   ): void {
     assert(record.phase === CommandPhase.RUNNING, 'only a running command gets outputs');
     record.lastOutputSeq += 1;
     const at = { index: this.index, outputSeq: record.lastOutputSeq, done };
-    const output = sessionOutput(at, result, ok);
+    const output = this.#outputs.of(at, result, ok);
     record.outputs.push(output);
     if (done) record.phase = CommandPhase.COMPLETE;
     this.routeCommand(session.id, record.seq, output);
