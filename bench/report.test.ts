@@ -46,10 +46,12 @@ function results(factor: number, withEtcd = true): SuiteResults {
     },
     idle: {
       readyMs: 3000,
+      readyRssMiB: [115, 110, 112],
       rssMiB: [90, 80, 85],
       cpuPercent: [1, 1.5, 0.5],
       partitions: 1000,
       idleMs: 30_000,
+      settleMs: 120_000,
     },
     workloads: workloads.map((workload) => {
       const etcd = figures(1000, 4, 20);

@@ -29,7 +29,11 @@ export interface SuiteResults {
   readonly etcd: { readonly version: string } | { readonly skipped: string };
   readonly floor: FloorFigures;
   readonly groupCommit: GroupCommitFigures;
-  readonly idle: IdleCostFigures & { readonly partitions: number; readonly idleMs: number };
+  readonly idle: IdleCostFigures & {
+    readonly partitions: number;
+    readonly idleMs: number;
+    readonly settleMs: number;
+  };
   readonly workloads: readonly WorkloadResult[];
   /** Why the workloads stopped early (a server process exited, say); absent when all ran. */
   readonly aborted?: string;
@@ -160,7 +164,10 @@ export function table(r: SuiteResults): string {
       cpuLine(e),
     ]);
   }
-  const idle = `${r.idle.rssMiB.map((x) => fmt(x * mbPerMiB)).join(' / ')} MB RSS; ${r.idle.cpuPercent.map((x) => fmt(x, 1)).join(' / ')} % CPU`;
+  const mb = (rss: readonly number[]) => rss.map((x) => fmt(x * mbPerMiB)).join(' / ');
+  const idle =
+    `${mb(r.idle.rssMiB)} MB RSS after ${fmt(r.idle.settleMs / 1000)} s settling ` +
+    `(${mb(r.idle.readyRssMiB)} when ready); ${r.idle.cpuPercent.map((x) => fmt(x, 1)).join(' / ')} % CPU`;
   rows.push([
     `idle, ${fmt(r.idle.partitions)} partitions × 3 on 3 nodes`,
     idle,
