@@ -11,8 +11,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ProcessCluster } from '../test/process/process-cluster.js';
 import { usage } from './process-usage.js';
+import { fmt } from './stats.js';
 
 const readyTimeoutMs = 120_000;
+/** Past V8's memory-reducer watchdog (100 s after the last full collection): a settled node. */
+export const settledAfterMs = 120_000;
 
 export interface IdleCostOptions {
   readonly nodes: number;
@@ -60,4 +63,14 @@ export async function idleCost(o: IdleCostOptions): Promise<IdleCostFigures> {
   } finally {
     await cluster.destroy();
   }
+}
+
+/** The figures as one line: readiness and its RSS, then RSS and CPU of the settled interval. */
+export function describeIdle(f: IdleCostFigures, settleMs: number): string {
+  const mib = (rss: readonly number[]) => rss.map((r) => `${fmt(r)} MiB`).join(' / ');
+  const cpu = f.cpuPercent.map((c) => `${fmt(c, 1)} %`).join(' / ');
+  return (
+    `ready in ${fmt(f.readyMs)} ms (RSS ${mib(f.readyRssMiB)}); after ${fmt(settleMs / 1000)} s ` +
+    `settling: RSS ${mib(f.rssMiB)}, CPU ${cpu} of a core`
+  );
 }

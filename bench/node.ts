@@ -14,23 +14,19 @@ import { PartitionClient } from '../src/client/partition-client.js';
 import { partitionId } from '../src/common/index.js';
 import { ProcessCluster } from '../test/process/process-cluster.js';
 import { ValueSession } from '../test/process/value-session.js';
-import { idleCost } from './idle-cost.js';
+import { describeIdle, idleCost, settledAfterMs } from './idle-cost.js';
 import { fmt, percentile } from './stats.js';
 
 const quick = process.argv.includes('--quick');
 const idleMs = quick ? 3_000 : 10_000;
-// Past V8's memory-reducer watchdog, so idle RSS is a settled node's (bench/idle-cost.ts).
-const settleMs = quick ? 2_000 : 120_000;
+const settleMs = quick ? 2_000 : settledAfterMs;
 const latencyOps = quick ? 300 : 2_000;
 const throughputMs = quick ? 3_000 : 10_000;
 
 async function idleNode(nodes: number, partitions: number, replication: number): Promise<void> {
   const f = await idleCost({ nodes, partitions, replication, idleMs, settleMs });
-  const mib = (rss: readonly number[]) => rss.map((r) => `${fmt(r)} MiB`).join(' / ');
   console.log(
-    `${nodes} node(s), ${fmt(partitions)} partitions × ${replication}: ready in ${fmt(f.readyMs)} ms ` +
-      `(RSS ${mib(f.readyRssMiB)}); idle RSS after ${fmt(settleMs / 1000)} s ${mib(f.rssMiB)}; ` +
-      `idle CPU ${f.cpuPercent.map((c) => `${fmt(c, 1)} %`).join(' / ')} of a core`,
+    `${nodes} node(s), ${fmt(partitions)} partitions × ${replication}: ${describeIdle(f, settleMs)}`,
   );
 }
 

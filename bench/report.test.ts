@@ -100,6 +100,10 @@ describe('bench report', () => {
     expect(lines[0]).toMatch(/multiraft ops\/s .* etcd ops\/s .* ratio/);
     expect(lines).toHaveLength(2 + workloads.length + 3);
     expect(lines.find((l) => l.includes('write, 256 clients'))).toContain('2.00×');
+    // The settled RSS is the figure; the RSS at readiness stands beside it (both in MB).
+    expect(lines.find((l) => l.includes('idle, 1,000 partitions'))).toContain(
+      '94 / 84 / 89 MB RSS after 120 s settling (121 / 115 / 117 when ready)',
+    );
   });
 
   test('the chart is one SVG with both panels and both systems', () => {

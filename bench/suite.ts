@@ -18,7 +18,7 @@ import { ensureEtcd } from './etcd-cluster.js';
 import { EtcdSystem } from './etcd-system.js';
 import { floor } from './floor.js';
 import { groupCommit } from './group-commit.js';
-import { idleCost } from './idle-cost.js';
+import { describeIdle, idleCost, settledAfterMs } from './idle-cost.js';
 import { MultiraftSystem } from './multiraft-system.js';
 import { type SuiteResults, table, targetLines, type WorkloadResult } from './report.js';
 import { fmt, median } from './stats.js';
@@ -31,8 +31,7 @@ const timing: Timing = quick
   : { warmupMs: 2_000, durationMs: 10_000 };
 const floorMs = quick ? 2_000 : 5_000;
 const idleMs = quick ? 5_000 : 30_000;
-// Past V8's memory-reducer watchdog, so the idle figure is a settled node's (bench/idle-cost.ts).
-const idleSettleMs = quick ? 2_000 : 120_000;
+const idleSettleMs = quick ? 2_000 : settledAfterMs;
 const idlePartitions = 1_000;
 const resultsDir = new URL('./results/', import.meta.url).pathname;
 const machineNote = process.env.BENCH_MACHINE_NOTE ?? 'machine may be shared with other work';
@@ -76,9 +75,7 @@ const idle = await idleCost({
   settleMs: idleSettleMs,
 });
 console.log(
-  `idle, ${fmt(idlePartitions)} partitions × 3 on 3 nodes: ready in ${fmt(idle.readyMs)} ms; RSS ` +
-    `${idle.rssMiB.map((r) => `${fmt(r)} MiB`).join(' / ')} after ${fmt(idleSettleMs / 1000)} s settling ` +
-    `(${idle.readyRssMiB.map((r) => `${fmt(r)} MiB`).join(' / ')} when ready); CPU ${idle.cpuPercent.map((c) => `${fmt(c, 1)} %`).join(' / ')} of a core`,
+  `idle, ${fmt(idlePartitions)} partitions × 3 on 3 nodes: ${describeIdle(idle, idleSettleMs)}`,
 );
 
 const systems: BenchSystem[] = [await MultiraftSystem.start()];
