@@ -5,6 +5,14 @@ import { ClientSession, SessionState, StreamOutputVerdict } from './client-sessi
 
 const open = (now = 0, timeoutMs = 3000) => new ClientSession(sessionId(7), now, { timeoutMs });
 
+/** A keep-alive is due at `now`, well inside the interval, and no longer once it is sent. */
+function expectDueEarlyUntilSent(s: ClientSession, now: number) {
+  expect(s.keepAliveDue(now)).toBe(true);
+  const sent = s.keepAlive(now);
+  expect(s.keepAliveDue(now + 1)).toBe(false);
+  return sent;
+}
+
 describe('ClientSession', () => {
   test('allocates increasing numbers and reports them pending until finished', () => {
     const s = open();
@@ -53,9 +61,7 @@ describe('ClientSession', () => {
     s.finish(a);
     expect(s.keepAliveDue(1)).toBe(false);
     s.finish(b);
-    expect(s.keepAliveDue(1)).toBe(true);
-    s.keepAlive(1);
-    expect(s.keepAliveDue(2)).toBe(false);
+    expectDueEarlyUntilSent(s, 1);
   });
 
   test('a keep-alive is due early once one stream received many outputs since the last one', () => {
@@ -72,9 +78,7 @@ describe('ClientSession', () => {
     expect(s.streamOutput(a, 2)).toBe(StreamOutputVerdict.Duplicate);
     expect(s.keepAliveDue(1)).toBe(false);
     s.streamOutput(a, 3);
-    expect(s.keepAliveDue(1)).toBe(true);
-    expect(s.keepAlive(1).streamPositions.get(a)).toBe(3);
-    expect(s.keepAliveDue(2)).toBe(false);
+    expect(expectDueEarlyUntilSent(s, 1).streamPositions.get(a)).toBe(3);
     // Counted from what the keep-alive acknowledged, for a stream started since from its first.
     const b = s.allocate();
     s.startStream(b);
@@ -100,9 +104,7 @@ describe('ClientSession', () => {
     s.streamOutput(b, 1);
     expect(s.keepAliveDue(1)).toBe(false);
     s.streamOutput(b, 2);
-    expect(s.keepAliveDue(1)).toBe(true);
-    s.keepAlive(1);
-    expect(s.keepAliveDue(2)).toBe(false);
+    expectDueEarlyUntilSent(s, 1);
   });
 
   test('expires when no keep-alive sent within the timeout succeeded', () => {
