@@ -56,6 +56,12 @@ export function simHostClock(clock: SimClock, scheduler: Scheduler): SimHostCloc
         },
       };
     },
+    after(ms, fn) {
+      const event = scheduler.after(ms / (1 + clock.driftRate), () => {
+        if (!stopped) fn();
+      });
+      return { cancel: () => event.cancel() };
+    },
     defer(fn) {
       scheduler.after(0, () => {
         if (!stopped) fn();

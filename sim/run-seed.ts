@@ -128,6 +128,10 @@ export async function runSeed(options: SimOptions): Promise<SeedResult> {
     cacheBytesPerPartition: random.pick([4 * 1024, 1 * MiB]),
     catchUpMarginEntries: random.pick([0, 20, 1000]),
   };
+  // Sessions' keep-alives come every 1.25 s, so with the default (20 ticks, 2 s) no partition ever
+  // goes quiet here. With 3 ticks idle partitions rest between them: quiet leaders wake on their
+  // timers, quiet followers on a lost leader, and nodes stop ticking while all are quiet.
+  const quiesceAfterTicks = random.pick([3, 20]);
   for (const id of nodeIds) {
     const drift = options.faults ? (random.float() - 0.5) * 0.02 : 0;
     nodes.set(
@@ -145,6 +149,7 @@ export async function runSeed(options: SimOptions): Promise<SeedResult> {
         fsyncMsMin: 1,
         fsyncMsMax: options.faults ? 8 : 2,
         snapshotEntries: 40 + random.int(0, 80),
+        quiesceAfterTicks,
         maxMsgBytes,
         maxInflightMsgs,
         wal,

@@ -38,6 +38,8 @@ export interface SimNodeOptions {
   fsyncMsMin: number;
   fsyncMsMax: number;
   readonly snapshotEntries: number;
+  /** Idle ticks before a leader quiesces its partition. */
+  readonly quiesceAfterTicks: number;
   /** Raft's batching limits, varied per seed to reach more replication paths. */
   readonly maxMsgBytes: number;
   readonly maxInflightMsgs: number;
@@ -192,7 +194,8 @@ export class SimNode {
   #boot(wal: Wal, life: number): void {
     const o = this.#o;
     if (wal.tornAt !== undefined) this.tornTails++;
-    const transport = new SimTransport(this.id, o.scheduler, o.send, o.reachable);
+    const peers = [...new Set([...o.placement.values()].flat())].filter((n) => n !== this.id);
+    const transport = new SimTransport(this.id, o.scheduler, o.send, o.reachable, peers, o.tickMs);
     const clock = simHostClock(o.clock, o.scheduler);
     const host = new Host({
       nodeId: this.id,
@@ -208,7 +211,11 @@ export class SimNode {
         maxMsgBytes: o.maxMsgBytes,
         maxInflightMsgs: o.maxInflightMsgs,
       },
-      limits: { tickMs: o.tickMs, snapshotEntries: o.snapshotEntries },
+      limits: {
+        tickMs: o.tickMs,
+        snapshotEntries: o.snapshotEntries,
+        quiesceAfterTicks: o.quiesceAfterTicks,
+      },
       // The file system injects no I/O errors: a fatal storage error is a bug (after a crash, the
       // dead disk fails what the earlier life still had under way).
       onFatal: (error) => {

@@ -2,7 +2,9 @@
 // leave together at the end of it (like the TCP transport's one frame per turn), each as its own
 // Wire, so the network still delays, loses, duplicates and reorders them one by one. A peer is
 // reachable while no cut separates the two nodes and it is up (the host lets partitions quiesce
-// only with that knowledge, and wakes them when their leader becomes unreachable).
+// only with that knowledge, and wakes them when their leader becomes unreachable). Like the TCP
+// transport, which learns of a lost peer from a closed socket or an idle timeout, it notices a peer
+// turning unreachable within a detection interval and then tells the host.
 
 import type { NodeId, PartitionId } from '../src/common/index.js';
 import type { Message } from '../src/raft/index.js';
@@ -15,6 +17,9 @@ export class SimTransport implements Transport {
   readonly #scheduler: Scheduler;
   readonly #send: (from: NodeId, to: NodeId, wire: Wire) => void;
   readonly #reachable: (from: NodeId, to: NodeId) => boolean;
+  readonly #peers: readonly NodeId[];
+  readonly #detectMs: number;
+  #reachabilityListener: (() => void) | undefined;
   #queue: { to: NodeId; wire: Wire }[] = [];
   #handler: MessageHandler | undefined;
   #closed = false;
@@ -24,11 +29,15 @@ export class SimTransport implements Transport {
     scheduler: Scheduler,
     send: (from: NodeId, to: NodeId, wire: Wire) => void,
     reachable: (from: NodeId, to: NodeId) => boolean,
+    peers: readonly NodeId[],
+    detectMs: number,
   ) {
     this.#id = id;
     this.#scheduler = scheduler;
     this.#send = send;
     this.#reachable = reachable;
+    this.#peers = peers;
+    this.#detectMs = detectMs;
   }
 
   send(to: NodeId, partition: PartitionId, message: Message): void {
@@ -50,6 +59,23 @@ export class SimTransport implements Transport {
 
   onMessages(handler: MessageHandler): void {
     this.#handler = handler;
+  }
+
+  onReachabilityChange(listener: () => void): void {
+    const start = this.#reachabilityListener === undefined;
+    this.#reachabilityListener = listener;
+    if (start) this.#detect(new Set(this.#peers.filter((p) => this.reachable(p))));
+  }
+
+  /** Every detection interval: tells the listener when a peer reachable before no longer is. */
+  #detect(reachableBefore: ReadonlySet<NodeId>): void {
+    this.#scheduler.after(this.#detectMs, () => {
+      if (this.#closed) return;
+      const now = new Set(this.#peers.filter((p) => this.reachable(p)));
+      const lost = [...reachableBefore].some((p) => !now.has(p));
+      this.#detect(now);
+      if (lost) this.#reachabilityListener?.();
+    });
   }
 
   /** A Raft message arrived from the network. */

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, test } from 'vitest';
-import { nodeId, partitionId } from '../common/index.js';
+import { type NodeId, nodeId, partitionId } from '../common/index.js';
 import { Status } from '../gen/multiraft/v1/output_pb.js';
 import { bytes, decode, wire } from '../primitives/testing/atomic-value-wire.js';
 import { NotLeaderError } from '../raft/index.js';
@@ -14,6 +14,7 @@ import {
 import { HostStoppedError, UnknownPartitionError } from './errors.js';
 import type { Host } from './host.js';
 import type { HostObserver } from './observer.js';
+import { type HostClock, systemClock } from './options.js';
 import { HostCluster, proposeOn, queryOn, waitFor } from './testing/host-cluster.js';
 
 const p1 = partitionId(1);
@@ -68,6 +69,21 @@ async function newCluster(options: ConstructorParameters<typeof HostCluster>[0])
   await waitFor(() => cluster!.ids.every((id) => cluster!.host(id).ready()), 'every leader');
   return cluster;
 }
+
+/** 3 nodes whose idle partitions go quiet after 5 ticks (50 ms); `quiet`: all are, everywhere. */
+async function quiescingCluster(partitions: number, clock?: (id: NodeId) => HostClock) {
+  const c = await newCluster({
+    nodes: 3,
+    partitions,
+    replication: 3,
+    limits: { quiesceAfterTicks: 5 },
+    ...(clock === undefined ? {} : { clock }),
+  });
+  const quiet = () => c.ids.every((id) => c.host(id).activeCount() === 0);
+  return { c, quiet };
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Opens a session on the partition's leader and creates value `v`; returns ids. */
 async function session(c: HostCluster, partition = p1) {
@@ -237,19 +253,13 @@ describe('Host', () => {
   });
 
   test('idle partitions go quiet on every node and wake on traffic', async () => {
-    const c = await newCluster({
-      nodes: 3,
-      partitions: 3,
-      replication: 3,
-      limits: { quiesceAfterTicks: 5 },
-    });
-    const quiet = () => c.ids.every((id) => c.host(id).activeCount() === 0);
+    const { c, quiet } = await quiescingCluster(3);
     await waitFor(quiet, 'every partition quiet');
     // A follower rests on the quiesce heartbeat itself; its answer is still on the way then (seen
     // once in CI). Heartbeats that had not stopped would go on every tick (10 ms here) and show.
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await sleep(20);
     const sent = c.network.delivered;
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await sleep(200);
     expect(c.network.delivered).toBe(sent);
     expect(quiet()).toBe(true);
     // A command wakes its partition, commits, and the partition goes quiet again.
@@ -259,14 +269,48 @@ describe('Host', () => {
     expect(await getValue(c.leaderOf(p1)!)).toBe('v2');
   });
 
-  test("a quiet follower whose leader's node becomes unreachable wakes and elects a new leader", async () => {
-    const c = await newCluster({
-      nodes: 3,
-      partitions: 1,
-      replication: 3,
-      limits: { quiesceAfterTicks: 5 },
+  test('a node whose partitions are all quiet stops ticking until traffic wakes one', async () => {
+    const ticks = new Map<NodeId, number>();
+    const counting = (id: NodeId): HostClock => ({
+      ...systemClock,
+      every: (ms, fn) =>
+        systemClock.every(ms, () => {
+          ticks.set(id, (ticks.get(id) ?? 0) + 1);
+          fn();
+        }),
     });
-    await waitFor(() => c.ids.every((id) => c.host(id).activeCount() === 0), 'quiet');
+    const { c, quiet } = await quiescingCluster(3, counting);
+    await waitFor(quiet, 'every partition quiet');
+    await sleep(30);
+    const before = new Map(ticks);
+    // Ticks are 10 ms apart here: 200 ms of ticking would be about 20 per node.
+    await sleep(200);
+    expect(ticks).toEqual(before);
+    const ids = await session(c);
+    expect(await setValue(c, ids, 2)).toMatchObject({ status: 'OK' });
+    // The partition woke: its leader ticks again (the commands may have been quicker than a tick).
+    const leader = c.leaderOf(p1)!.nodeId;
+    await waitFor(() => ticks.get(leader)! > before.get(leader)!, 'the leader ticking again');
+    await waitFor(quiet, 'quiet again');
+  });
+
+  test("a quiet leader wakes when its state machine's timer is due, with no traffic", async () => {
+    const { c, quiet } = await quiescingCluster(1);
+    const sessions = () => c.ids.map((id) => c.host(id).replicas().get(p1)!.sessionCount);
+    expect((await proposeOn(c.leaderOf(p1)!, p1, openSession(400))).status).toBe(Status.OK);
+    expect(sessions()).toContain(1);
+    await waitFor(quiet, 'quiet with the session open');
+    // Nobody keeps the session alive: only the leader's expiry timer can end it.
+    await waitFor(() => sessions().every((n) => n === 0), 'the session expired everywhere');
+    await waitFor(quiet, 'quiet again');
+  });
+
+  test("a quiet follower whose leader's node becomes unreachable wakes and elects a new leader", async () => {
+    const { c, quiet } = await quiescingCluster(1);
+    await waitFor(quiet, 'quiet');
+    // Past the next tick (10 ms here): every node has stopped ticking, so only the transport's
+    // report of the lost node can wake the followers.
+    await sleep(50);
     const old = c.leaderOf(p1)!.nodeId;
     c.network.setDown(old, true);
     const others = c.ids.filter((id) => id !== old);

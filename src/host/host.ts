@@ -5,7 +5,9 @@
 // sends their messages (a leader's Appends leave before its own write is durable; Raft holds back
 // acknowledgements until persisted() is reported) and advances them. When the batch is durable,
 // each replica hears persisted(writeId). Snapshot files are written off the hot path, one at a
-// time per partition.
+// time per partition. While every local partition is quiet the tick stops: a timer for the
+// earliest quiet leader's state-machine deadline, traffic and the transport's reachability
+// changes wake the node instead (an idle node then costs no wake-ups of its own).
 
 import { assert, type NodeId, type PartitionId, type Prng } from '../common/index.js';
 import type { PartitionInput } from '../gen/atomix/multiraft/v1/fsm_pb.js';
@@ -38,6 +40,7 @@ import {
   silentHostLogger,
 } from './options.js';
 import type { Placement } from './placement.js';
+import { RestingPartitions } from './resting-partitions.js';
 import { SnapshotThrottle } from './snapshot-throttle.js';
 
 /** Entries are written in records of at most this much data (far below the WAL's record limit). */
@@ -56,8 +59,6 @@ interface LocalPartition {
   snapshotIo: Promise<void>;
   /** Index of the latest snapshot on disk. */
   snapshotIndex: number;
-  /** Quiesced: not ticked until traffic, a due timer or an unreachable leader wakes it. */
-  quiet: boolean;
   /** Ticks since the last traffic other than heartbeats (a leader quiesces after enough). */
   idleTicks: number;
   /** The hard state as last queued to the WAL. */
@@ -86,12 +87,20 @@ export class Host {
   readonly #onTurn: (() => void) | undefined;
   readonly #observer: HostObserver | undefined;
   readonly #partitions = new Map<PartitionId, LocalPartition>();
+  /** The partitions ticked (the rest are quiesced until traffic, a due timer or a lost leader). */
+  readonly #resting = new RestingPartitions<LocalPartition>();
   readonly #throttle: SnapshotThrottle;
   /** Replicas that may have ready output. */
   readonly #dirty = new Set<LocalPartition>();
   #scheduled = false;
+  #started = false;
+  /** Runs while some partition is awake; paused (undefined) while every one is quiet. */
   #ticker: { cancel(): void } | undefined;
+  /** While the ticker is paused: the wake-up at the earliest quiet leader's timer deadline. */
+  #alarm: { cancel(): void } | undefined;
   #ticks = 0;
+  /** Whether the transport has a working connection to `node` (never, when it cannot tell). */
+  readonly #reachable = (node: NodeId): boolean => this.#transport.reachable?.(node) === true;
   #stopped: string | undefined;
   #failure: Error | undefined;
 
@@ -118,8 +127,10 @@ export class Host {
 
   /** Starts ticking and taking messages; preferred leaders of fresh partitions campaign at once. */
   start(): void {
-    assert(this.#ticker === undefined && this.#stopped === undefined, 'start() once');
+    assert(!this.#started && this.#stopped === undefined, 'start() once');
+    this.#started = true;
     this.#transport.onMessages((from, batch) => this.#receive(from, batch));
+    this.#transport.onReachabilityChange?.(() => this.#reachabilityChanged());
     for (const p of this.#partitions.values()) {
       const status = p.replica.status();
       const fresh = status.term === 0 && status.lastIndex === 0;
@@ -225,7 +236,7 @@ export class Host {
       snapshotBytes: this.#limits.snapshotBytes,
       pendingProposalsMax: this.#limits.pendingProposalsMax,
     });
-    this.#partitions.set(id, {
+    const p: LocalPartition = {
       id,
       replica,
       log,
@@ -233,11 +244,12 @@ export class Host {
       saving: false,
       snapshotIo: Promise.resolve(),
       snapshotIndex: replica.applied,
-      quiet: false,
       idleTicks: 0,
       written: log.hardState(),
       lazy: undefined,
-    });
+    };
+    this.#partitions.set(id, p);
+    this.#resting.add(p);
   }
 
   #route(partition: PartitionId, caller: { fail(error: Error): void }): LocalPartition | undefined {
@@ -266,7 +278,11 @@ export class Host {
       this.#dirty.add(p);
       if (message.type === MessageType.Heartbeat) {
         // The leader's last heartbeat before going quiet lets this follower rest too.
-        p.quiet = message.quiesce === true && p.replica.canRest(message.from);
+        if (message.quiesce === true && p.replica.canRest(message.from)) {
+          this.#resting.restAsFollower(p, message.from);
+        } else if (this.#resting.wake(p)) {
+          this.#resumeTicking();
+        }
       } else if (message.type !== MessageType.HeartbeatResp) {
         this.#wake(p);
       }
@@ -278,15 +294,14 @@ export class Host {
     if (this.#stopped !== undefined) return;
     this.#ticks++;
     const canQuiesce = this.#transport.reachable !== undefined;
-    for (const p of this.#partitions.values()) {
-      if (p.quiet) {
-        if (!this.#wakeDue(p)) continue;
-        p.quiet = false;
-      }
+    // A quiet partition must tick again: a leader to fire a timer, a follower to elect.
+    this.#resting.wakeDue(this.#clock.now(), this.#reachable);
+    for (const p of this.#resting.awake) {
       this.#dirty.add(p);
       // Before this tick's heartbeats: quiesce() needs a replica with nothing left to hand out.
       if (canQuiesce && p.idleTicks >= this.#limits.quiesceAfterTicks && p.replica.quiesce()) {
-        p.quiet = true;
+        // Its state machine cannot change until traffic wakes it, so neither can this deadline.
+        this.#resting.restAsLeader(p, p.replica.nextDeadline());
         continue;
       }
       p.idleTicks++;
@@ -296,26 +311,52 @@ export class Host {
       this.#transport.send(chunk.to, chunk.partition, chunk.message);
     }
     if (this.#ticks % this.#limits.pinnedCheckTicks === 0) this.#snapshotPinned();
+    this.#pauseWhenAllQuiet();
     this.#schedule();
   }
 
-  /** A quiet partition must tick again: a leader to fire a timer, a follower to elect. */
-  #wakeDue(p: LocalPartition): boolean {
-    if (p.replica.isLeader) return p.replica.timerDue();
-    const leader = p.replica.leader;
-    return leader === 0 || this.#transport.reachable?.(leader) !== true;
+  /**
+   * Stops the ticker when no partition is awake and no snapshot chunk waits for the throttle,
+   * if the transport reports reachability changes (the tick would otherwise be the only check of
+   * quiet followers' leaders). A quiet leader's timer deadline sets an alarm instead.
+   */
+  #pauseWhenAllQuiet(): void {
+    if (this.#resting.awake.size > 0 || this.#throttle.queued > 0) return;
+    if (this.#transport.onReachabilityChange === undefined || this.#ticker === undefined) return;
+    this.#ticker.cancel();
+    this.#ticker = undefined;
+    const deadline = this.#resting.nextAlarm();
+    if (deadline === undefined) return;
+    this.#alarm = this.#clock.after(Math.max(0, deadline - this.#clock.now()), () => {
+      this.#alarm = undefined;
+      this.#resumeTicking();
+      this.#tick();
+    });
   }
 
+  /** A partition woke while the ticker was paused (or the alarm rang): tick again. */
+  #resumeTicking(): void {
+    if (this.#ticker !== undefined || !this.#started || this.#stopped !== undefined) return;
+    this.#alarm?.cancel();
+    this.#alarm = undefined;
+    this.#ticker = this.#clock.every(this.#limits.tickMs, () => this.#tick());
+  }
+
+  /** Quiet followers whose leader's node became unreachable wake at once to elect. */
+  #reachabilityChanged(): void {
+    if (this.#stopped !== undefined) return;
+    if (this.#resting.wakeDue(this.#clock.now(), this.#reachable)) this.#resumeTicking();
+  }
+
+  /** Traffic: the partition ticks again, and counts its idle ticks from zero. */
   #wake(p: LocalPartition): void {
-    p.quiet = false;
+    if (this.#resting.wake(p)) this.#resumeTicking();
     p.idleTicks = 0;
   }
 
   /** Local partitions not quiesced (the rest exchange no heartbeats and are not ticked). */
   activeCount(): number {
-    let n = 0;
-    for (const p of this.#partitions.values()) if (!p.quiet) n++;
-    return n;
+    return this.#resting.awake.size;
   }
 
   #touch(p: LocalPartition): void {
@@ -488,6 +529,7 @@ export class Host {
     if (this.#stopped !== undefined) return;
     this.#stopped = why;
     this.#ticker?.cancel();
+    this.#alarm?.cancel();
     this.#dirty.clear();
     for (const p of this.#partitions.values()) p.replica.close();
   }

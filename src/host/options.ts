@@ -15,6 +15,8 @@ export interface HostClock {
   now(): number;
   /** Runs `fn` every `ms` until cancelled. */
   every(ms: number, fn: () => void): { cancel(): void };
+  /** Runs `fn` once, `ms` from now, unless cancelled. */
+  after(ms: number, fn: () => void): { cancel(): void };
   /** Runs `fn` once the current event-loop turn's work is done (`setImmediate`, never a timer). */
   defer(fn: () => void): void;
 }
@@ -24,6 +26,10 @@ export const systemClock: HostClock = {
   every(ms, fn) {
     const timer = setInterval(fn, ms);
     return { cancel: () => clearInterval(timer) };
+  },
+  after(ms, fn) {
+    const timer = setTimeout(fn, ms);
+    return { cancel: () => clearTimeout(timer) };
   },
   defer: (fn) => setImmediate(fn),
 };

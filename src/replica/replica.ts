@@ -196,10 +196,15 @@ export class Replica {
     return this.#deferred === undefined && this.#raw.canRest(leader);
   }
 
-  /** The state machine's earliest timer has come due (a quiet leader must wake to fire it). */
+  /** The state machine's earliest timer has come due. */
   timerDue(): boolean {
     const deadline = this.#fsm.nextDeadline();
     return deadline !== undefined && deadline <= this.#clock.now();
+  }
+
+  /** When the state machine's earliest timer comes due (a quiet leader must wake to fire it). */
+  nextDeadline(): number | undefined {
+    return this.#fsm.nextDeadline();
   }
 
   /** Campaigns now (bootstrap of a single-node group, tests). */

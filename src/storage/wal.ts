@@ -173,6 +173,11 @@ export class Wal implements AsyncDisposable {
   /** Partitions whose oldest held entry pins pinnedSegmentsMax or more older segments. */
   partitionsToSnapshot(): PartitionId[] {
     const cur = this.#current?.seq ?? 0;
+    // A pin is on a live segment (#collect keeps every pinned one). With no live segment old
+    // enough, no partition needs a look: the host asks every second, and most often that is so.
+    let oldest = cur;
+    for (const seq of this.#segments.keys()) oldest = Math.min(oldest, seq);
+    if (cur - oldest < this.#o.pinnedSegmentsMax) return [];
     const out: PartitionId[] = [];
     for (const st of this.#states.values()) {
       const seg = st.durablePin;

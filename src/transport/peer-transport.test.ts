@@ -348,6 +348,26 @@ describe('TcpTransport on loopback', () => {
     expect(b!.received).toHaveLength(1);
   });
 
+  it('tells the reachability listener when a peer stops being reachable', async () => {
+    const [a, b, c] = await nodes(3);
+    // What a listener sees when called: whether each peer is reachable then.
+    const seen: boolean[][] = [];
+    a!.transport.onReachabilityChange(() =>
+      seen.push([a!.transport.reachable(b!.id), a!.transport.reachable(c!.id)]),
+    );
+    a!.transport.send(b!.id, p(1), heartbeat(1, 2, 1));
+    a!.transport.send(c!.id, p(1), heartbeat(1, 3, 1));
+    await waitFor(() => expect(b!.contextsFrom(1)).toEqual([1]));
+    await waitFor(() => expect(c!.contextsFrom(1)).toEqual([1]));
+    expect(seen).toEqual([]);
+    // A lost socket: called with the peer already unreachable.
+    a!.transport.dropConnection(b!.id);
+    await waitFor(() => expect(seen[0]).toEqual([false, true]));
+    // A removed peer.
+    a!.transport.removePeer(c!.id);
+    expect(seen.at(-1)).toEqual([expect.any(Boolean), false]);
+  });
+
   it('closes a connection on which nothing arrives, and redials', async () => {
     // Node 2 is a raw server that answers the handshake, then never sends again.
     const server = createServer((socket) => {

@@ -78,6 +78,7 @@ export class TcpTransport implements Transport, AsyncDisposable {
   readonly #stats = emptyTransportStats();
   readonly #events: ConnectionEvents;
   #handler: MessageHandler | undefined;
+  #reachabilityListener: (() => void) | undefined;
   #immediate: ReturnType<typeof setImmediate> | undefined;
   #ticker: ReturnType<typeof setInterval> | undefined;
   readonly #pingFrame = encodePingFrame();
@@ -154,6 +155,10 @@ export class TcpTransport implements Transport, AsyncDisposable {
     this.#handler = handler;
   }
 
+  onReachabilityChange(listener: () => void): void {
+    this.#reachabilityListener = listener;
+  }
+
   /** Adds a peer or changes its address (the connection it dials is then re-established). */
   setPeer(id: NodeId, address: PeerAddress): void {
     assert(isNodeId(id) && id !== this.nodeId, `setPeer: bad peer id ${id}`);
@@ -168,6 +173,7 @@ export class TcpTransport implements Transport, AsyncDisposable {
       existing.conn = undefined;
       existing.attempts = 0;
       this.#dial(existing);
+      this.#reachabilityListener?.();
       return;
     }
     const peer: Peer = {
@@ -192,6 +198,7 @@ export class TcpTransport implements Transport, AsyncDisposable {
     clearTimeout(peer.timer);
     peer.conn?.close();
     this.#stats.messagesDropped += peer.queue.clear();
+    this.#reachabilityListener?.();
   }
 
   send(to: NodeId, partitionId: PartitionId, message: Message): boolean {
@@ -375,6 +382,7 @@ export class TcpTransport implements Transport, AsyncDisposable {
     if (peer === undefined || peer.conn !== conn) return;
     peer.conn = undefined;
     if (conn.role === 'dialer' && !this.#closed) this.#redialLater(peer);
+    this.#reachabilityListener?.();
   }
 
   #redialLater(peer: Peer): void {

@@ -25,6 +25,12 @@ export interface Transport {
    * leader is on a node that became unreachable; without this method partitions never go quiet.
    */
   reachable?(node: NodeId): boolean;
+  /**
+   * Sets the function called whenever reachable() may have turned false for some node (a
+   * connection closed, a peer removed or moved; calls without a change are allowed). With it the
+   * host stops its tick while every partition is quiet, and checks their leaders on this call.
+   */
+  onReachabilityChange?(listener: () => void): void;
   /** Sets the receiver of incoming batches (replaces any earlier one). */
   onMessages(handler: MessageHandler): void;
   /** Stops listening, drops queued messages and closes every connection. */

@@ -10,7 +10,13 @@ import { primitiveTypes } from '../../primitives/index.js';
 import { FaultFileSystem, Wal, type WalOptions } from '../../storage/index.js';
 import { Host } from '../host.js';
 import type { HostObserver } from '../observer.js';
-import { type HostLimits, type HostLogger, type HostRaftOptions, systemClock } from '../options.js';
+import {
+  type HostClock,
+  type HostLimits,
+  type HostLogger,
+  type HostRaftOptions,
+  systemClock,
+} from '../options.js';
 import { type Placement, placePartitions } from '../placement.js';
 import { LoopbackNetwork } from './loopback.js';
 
@@ -23,6 +29,8 @@ export interface HostClusterOptions {
   readonly wal?: Partial<WalOptions>;
   /** The observer of each node's host, if any. */
   readonly observer?: (id: NodeId) => HostObserver;
+  /** Each node's clock (default: the system's). */
+  readonly clock?: (id: NodeId) => HostClock;
 }
 
 /** Remembers what a host logged (tests look for snapshot installs and fatal errors). */
@@ -83,7 +91,7 @@ export class HostCluster {
       placement: this.placement,
       wal: m.wal,
       transport: this.network.transport(id),
-      clock: systemClock,
+      clock: this.#o.clock?.(id) ?? systemClock,
       random: this.#random.fork(),
       fsm: { types: primitiveTypes },
       raft: { electionTimeoutTicks: 10, ...this.#o.raft },

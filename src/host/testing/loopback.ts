@@ -8,6 +8,7 @@ import type { MessageHandler, PartitionMessage, Transport } from '../../transpor
 export class LoopbackNetwork {
   readonly #handlers = new Map<NodeId, MessageHandler>();
   readonly #down = new Set<NodeId>();
+  readonly #reachabilityListeners = new Map<NodeId, () => void>();
   delivered = 0;
 
   transport(id: NodeId): Transport {
@@ -35,8 +36,11 @@ export class LoopbackNetwork {
       reachable: (to: NodeId) =>
         !this.#down.has(id) && !this.#down.has(to) && this.#handlers.has(to),
       onMessages: (handler) => this.#handlers.set(id, handler),
+      onReachabilityChange: (listener) => this.#reachabilityListeners.set(id, listener),
       close: async () => {
         this.#handlers.delete(id);
+        this.#reachabilityListeners.delete(id);
+        this.#reachabilityChanged();
       },
     };
   }
@@ -45,5 +49,10 @@ export class LoopbackNetwork {
   setDown(id: NodeId, down: boolean): void {
     if (down) this.#down.add(id);
     else this.#down.delete(id);
+    this.#reachabilityChanged();
+  }
+
+  #reachabilityChanged(): void {
+    for (const listener of [...this.#reachabilityListeners.values()]) listener();
   }
 }
