@@ -137,7 +137,7 @@ export class Host {
       if (fresh && this.#placement.get(p.id)?.[0] === this.nodeId) p.replica.campaign();
       this.#dirty.add(p);
     }
-    this.#ticker = this.#clock.every(this.#limits.tickMs, () => this.#tick());
+    this.#startTicking();
     this.#schedule();
   }
 
@@ -281,7 +281,7 @@ export class Host {
         if (message.quiesce === true && p.replica.canRest(message.from)) {
           this.#resting.restAsFollower(p, message.from);
         } else if (this.#resting.wake(p)) {
-          this.#resumeTicking();
+          this.#startTicking();
         }
       } else if (message.type !== MessageType.HeartbeatResp) {
         this.#wake(p);
@@ -329,13 +329,13 @@ export class Host {
     if (deadline === undefined) return;
     this.#alarm = this.#clock.after(Math.max(0, deadline - this.#clock.now()), () => {
       this.#alarm = undefined;
-      this.#resumeTicking();
+      this.#startTicking();
       this.#tick();
     });
   }
 
-  /** A partition woke while the ticker was paused (or the alarm rang): tick again. */
-  #resumeTicking(): void {
+  /** Starts the ticker unless it runs: at start, when a partition wakes, when the alarm rings. */
+  #startTicking(): void {
     if (this.#ticker !== undefined || !this.#started || this.#stopped !== undefined) return;
     this.#alarm?.cancel();
     this.#alarm = undefined;
@@ -345,12 +345,12 @@ export class Host {
   /** Quiet followers whose leader's node became unreachable wake at once to elect. */
   #reachabilityChanged(): void {
     if (this.#stopped !== undefined) return;
-    if (this.#resting.wakeDue(this.#clock.now(), this.#reachable)) this.#resumeTicking();
+    if (this.#resting.wakeDue(this.#clock.now(), this.#reachable)) this.#startTicking();
   }
 
   /** Traffic: the partition ticks again, and counts its idle ticks from zero. */
   #wake(p: LocalPartition): void {
-    if (this.#resting.wake(p)) this.#resumeTicking();
+    if (this.#resting.wake(p)) this.#startTicking();
     p.idleTicks = 0;
   }
 
