@@ -19,13 +19,21 @@ export interface FsyncFigures {
   readonly p99Ms: number;
 }
 
-/** `writers` loops, each writing 64 B then fdatasync on its own file in `root`, for `ms`. */
-export async function fdatasyncRate(root: string, ms: number, writers = 1): Promise<FsyncFigures> {
+/**
+ * `writers` loops, each writing `bytes` (64 B: "one fdatasync" of the targets) then fdatasync on
+ * its own file in `root`, for `ms`.
+ */
+export async function fdatasyncRate(
+  root: string,
+  ms: number,
+  writers = 1,
+  bytes = 64,
+): Promise<FsyncFigures> {
   const lat: number[] = [];
   const end = performance.now() + ms;
   const writer = async () => {
     const handle = await fs.open(join(root, `fsync-${fsyncFiles++}.bin`), 'create');
-    const data = new Uint8Array(64).fill(1);
+    const data = new Uint8Array(bytes).fill(1);
     for (let pos = 0; performance.now() < end; pos += data.length) {
       const t0 = performance.now();
       await handle.write(data, pos);
@@ -61,13 +69,30 @@ export interface GroupCommitFigures {
   readonly fsyncRate: number;
   readonly fsyncP99Ms: number;
   readonly cpuUsPerAppend: number;
+  /** Mean bytes the WAL wrote per batch (one write + one fdatasync each). */
+  readonly batchBytes: number;
+  /**
+   * The disk alone for a batch of that size: one writer, write + fdatasync, one at a time (what
+   * the WAL's p99 cannot go below, as every append waits for at least one such batch).
+   */
+  readonly rawBatch: FsyncFigures;
 }
 
 /** Every partition keeps exactly one append in flight: append, wait until durable, again. */
 export async function groupCommit(o: GroupCommitOptions): Promise<GroupCommitFigures> {
   const before = await fdatasyncRate(o.root, o.fsyncNearMs / 2);
   const dir = join(o.root, `wal-${o.partitions}-${o.entryBytes}`);
-  const wal = await Wal.open({ fs, dir });
+  let batches = 0;
+  let batchBytes = 0;
+  const observer = {
+    batch(bytes: number) {
+      if (!measuring) return;
+      batches++;
+      batchBytes += bytes;
+    },
+    sync: () => () => {},
+  };
+  const wal = await Wal.open({ fs, dir, observer });
   const data = new Uint8Array(o.entryBytes).fill(7);
   const lat: number[] = [];
   let measuring = false;
@@ -99,6 +124,8 @@ export async function groupCommit(o: GroupCommitOptions): Promise<GroupCommitFig
   await wal.close();
   rmSync(dir, { recursive: true, force: true });
   const after = await fdatasyncRate(o.root, o.fsyncNearMs / 2);
+  const meanBatch = Math.round(batchBytes / Math.max(1, batches));
+  const rawBatch = await fdatasyncRate(o.root, o.fsyncNearMs / 2, 1, Math.max(1, meanBatch));
   lat.sort((a, b) => a - b);
   return {
     appendsPerSec: ops / elapsed,
@@ -107,5 +134,7 @@ export async function groupCommit(o: GroupCommitOptions): Promise<GroupCommitFig
     fsyncRate: (before.rate + after.rate) / 2,
     fsyncP99Ms: Math.max(before.p99Ms, after.p99Ms),
     cpuUsPerAppend: (cpu.user + cpu.system) / ops,
+    batchBytes: meanBatch,
+    rawBatch,
   };
 }

@@ -43,6 +43,8 @@ function results(factor: number, withEtcd = true): SuiteResults {
       fsyncRate: 2_000,
       fsyncP99Ms: 1,
       cpuUsPerAppend: 5,
+      batchBytes: 4_000,
+      rawBatch: { rate: 1_800, p50Ms: 0.5, p99Ms: 1.2 },
     },
     idle: {
       readyMs: 3000,
