@@ -198,7 +198,7 @@ export class Replica {
 
   /** The state machine's earliest timer has come due. */
   timerDue(): boolean {
-    const deadline = this.#fsm.nextDeadline();
+    const deadline = this.nextDeadline();
     return deadline !== undefined && deadline <= this.#clock.now();
   }
 
