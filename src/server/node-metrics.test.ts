@@ -25,7 +25,12 @@ function replica(p: number, values: { term: number; leader: number; index: numbe
 }
 
 function source(replicas: Map<PartitionId, ReplicaView>, stats = emptyTransportStats()) {
-  return { replicas: () => replicas, transportStats: () => stats } satisfies MetricsSource;
+  return {
+    replicas: () => replicas,
+    // One partition ticked, the rest quiesced.
+    activePartitions: () => Math.min(1, replicas.size),
+    transportStats: () => stats,
+  } satisfies MetricsSource;
 }
 
 /** The value of the sample line `name{labels}` in an exposition (undefined when absent). */
@@ -56,6 +61,7 @@ describe('NodeMetrics', () => {
       ['multiraft_partition_sessions{partition="2"}', 2],
       ['multiraft_partition_services{partition="2"}', 4],
       ['multiraft_partition_streams{partition="2"}', 6],
+      ['multiraft_partitions_active', 1],
       ['multiraft_elections_started_total', 4],
       ['multiraft_elections_won_total', 2],
     ];

@@ -36,6 +36,8 @@ export type ReplicaView = Pick<
 /** Where scrape-time values come from: the host's replicas and the transport's counters. */
 export interface MetricsSource {
   replicas(): ReadonlyMap<PartitionId, ReplicaView>;
+  /** Local partitions the host ticks; the others are quiesced. */
+  activePartitions(): number;
   transportStats(): TransportStats;
 }
 
@@ -64,7 +66,11 @@ const applyBuckets = [0.00001, 0.00005, 0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05
 export class NodeMetrics implements HostObserver, WalObserver {
   readonly registry = new Registry();
   /** Nothing local until observe(): the WAL opens (and reports) before the host exists. */
-  #source: MetricsSource = { replicas: () => new Map(), transportStats: emptyTransportStats };
+  #source: MetricsSource = {
+    replicas: () => new Map(),
+    activePartitions: () => 0,
+    transportStats: emptyTransportStats,
+  };
   #sample: PartitionSample[] | undefined;
   readonly #proposals: Counter;
   readonly #reads: Counter;
@@ -127,6 +133,15 @@ export class NodeMetrics implements HostObserver, WalObserver {
     this.#electionCounters();
     this.#transportCounters();
     this.#partitionGauges();
+    const self = this;
+    new Gauge({
+      name: 'multiraft_partitions_active',
+      help: 'Local partitions ticked; the others are quiesced until traffic, a timer or a lost leader',
+      registers,
+      collect() {
+        this.set(self.#source.activePartitions());
+      },
+    });
   }
 
   /** Where scrape-time values come from from now on. */

@@ -95,7 +95,11 @@ export async function startNode(config: NodeConfig, logger: Logger): Promise<Run
     });
     host.start();
     closers.push(() => host.close());
-    metrics.observe({ replicas: () => host.replicas(), transportStats: () => transport.stats() });
+    metrics.observe({
+      replicas: () => host.replicas(),
+      activePartitions: () => host.activeCount(),
+      transportStats: () => transport.stats(),
+    });
     const apiAddress = new Map(members.map((m) => [m.id, formatHostPort(m.host, m.apiPort)]));
     const dialTls = apiDialTls(tls);
     const forwarder = new Forwarder(config.nodeId, apiAddress, dialTls);

@@ -25,9 +25,20 @@ async function leaders(id: NodeId): Promise<number[]> {
   );
 }
 
+/** The local partitions node `id` still ticks (its `multiraft_partitions_active` gauge). */
+async function active(id: NodeId): Promise<number> {
+  const text = await cluster.scrape(id);
+  return Number(/^multiraft_partitions_active (\d+)$/m.exec(text)?.[1]);
+}
+
 test('kill -9 of a node while every partition is quiet: the others elect new leaders without traffic', async () => {
   // Partitions quiesce after 20 idle ticks (2 s); then the nodes stop ticking.
-  await new Promise((resolve) => setTimeout(resolve, 3_000));
+  await expect
+    .poll(async () => (await Promise.all(cluster.ids.map(active))).every((n) => n === 0), {
+      timeout: 20_000,
+      interval: 200,
+    })
+    .toBe(true);
   const [first] = cluster.ids;
   const before = await leaders(first!);
   expect(before).toHaveLength(6);
