@@ -307,10 +307,15 @@ describe('the SDK on a 3-node cluster', () => {
     expect(client.openCallCount).toBe(0);
     // On the nodes: the events streams end once a keep-alive retires them, the last few closed
     // watchers once the value changes (watchers.test.ts bounds them on an idle value); no session
-    // was added.
+    // was added. What earlier tests left may go meanwhile (a closed watcher of another value
+    // lingers on its leader until that value changes or the leader does, seen once in CI), so the
+    // streams may fall below the count before the cycles, never rise above it.
     await value.set('after the cycles');
     await expect
       .poll(() => serverGauges(partition), { timeout: 20_000, interval: 500 })
-      .toEqual(serverBefore);
+      .toSatisfy(
+        (now: typeof serverBefore) =>
+          now.sessions === serverBefore.sessions && now.streams <= serverBefore.streams,
+      );
   }, 120_000);
 });
