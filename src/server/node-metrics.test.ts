@@ -3,6 +3,7 @@ import { type NodeId, type PartitionId, partitionId } from '../common/index.js';
 import { Role, type Status } from '../raft/index.js';
 import { emptyTransportStats, type TransportStats } from '../transport/index.js';
 import { type MetricsSource, NodeMetrics, type ReplicaView } from './node-metrics.js';
+import { sample } from './testing/exposition.js';
 
 /** A replica as a scrape sees it, every number chosen by the test. */
 function replica(p: number, values: { term: number; leader: number; index: number }): ReplicaView {
@@ -31,12 +32,6 @@ function source(replicas: Map<PartitionId, ReplicaView>, stats = emptyTransportS
     activePartitions: () => Math.min(1, replicas.size),
     transportStats: () => stats,
   } satisfies MetricsSource;
-}
-
-/** The value of the sample line `name{labels}` in an exposition (undefined when absent). */
-function sample(body: string, name: string): number | undefined {
-  const line = body.split('\n').find((l) => l.startsWith(`${name} `));
-  return line === undefined ? undefined : Number(line.slice(name.length + 1));
 }
 
 describe('NodeMetrics', () => {

@@ -15,6 +15,7 @@ import {
   type GetClusterResponse,
   ReplicaRole,
 } from '../../src/gen/multiraft/v1/cluster_pb.js';
+import { partitionSamples } from '../../src/server/testing/exposition.js';
 import { ProcessCluster } from './process-cluster.js';
 import { ValueSession } from './value-session.js';
 
@@ -91,14 +92,6 @@ async function clusterUntil(via: NodeId, done: (answer: GetClusterResponse) => b
 
 const big = (_: string, v: unknown) => (typeof v === 'bigint' ? String(v) : v);
 
-/** One sample per `name{partition="p"}` line of an exposition. */
-function gauge(body: string, name: string): Map<number, number> {
-  const out = new Map<number, number>();
-  const pattern = new RegExp(`^${name}\\{partition="(\\d+)"\\} (\\S+)$`, 'gm');
-  for (const m of body.matchAll(pattern)) out.set(Number(m[1]), Number(m[2]));
-  return out;
-}
-
 describe('observability of a 3-node cluster of real processes', () => {
   test('Cluster through one node: every node, a known leader per partition, equal state hashes', async () => {
     const session = await ValueSession.open(client, partitionId(1));
@@ -149,20 +142,24 @@ describe('observability of a 3-node cluster of real processes', () => {
     );
     for (const p of [1, 2, 3]) {
       // Exactly one node reports leading each partition, and every node names the same leader.
-      const leading = bodies.map((b) => gauge(b, 'multiraft_partition_is_leader').get(p));
+      const leading = bodies.map((b) =>
+        partitionSamples(b, 'multiraft_partition_is_leader').get(p),
+      );
       expect(
         leading.filter((v) => v === 1),
         `partition ${p}`,
       ).toHaveLength(1);
       const leader = cluster.ids[leading.indexOf(1)]!;
-      const named = bodies.map((b) => gauge(b, 'multiraft_partition_leader').get(p));
+      const named = bodies.map((b) => partitionSamples(b, 'multiraft_partition_leader').get(p));
       expect(named).toEqual([leader, leader, leader]);
       for (const b of bodies)
-        expect(gauge(b, 'multiraft_partition_term').get(p)).toBeGreaterThan(0);
+        expect(partitionSamples(b, 'multiraft_partition_term').get(p)).toBeGreaterThan(0);
     }
     // Partition 1's leader served the writes of the first test and its session and value.
-    const p1Leader = bodies.find((b) => gauge(b, 'multiraft_partition_is_leader').get(1) === 1)!;
-    expect(gauge(p1Leader, 'multiraft_partition_services').get(1)).toBe(1);
+    const p1Leader = bodies.find(
+      (b) => partitionSamples(b, 'multiraft_partition_is_leader').get(1) === 1,
+    )!;
+    expect(partitionSamples(p1Leader, 'multiraft_partition_services').get(1)).toBe(1);
     expect(p1Leader).toMatch(/^multiraft_proposals_total [1-9]/m);
     expect(p1Leader).toMatch(/^multiraft_wal_fsync_duration_seconds_count [1-9]/m);
     expect(p1Leader).toMatch(/^multiraft_transport_bytes_sent_total [1-9]/m);

@@ -4,6 +4,7 @@
 
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import type { NodeId } from '../../src/common/index.js';
+import { partitionSamples, sample } from '../../src/server/testing/exposition.js';
 import { ProcessCluster } from './process-cluster.js';
 
 let cluster: ProcessCluster;
@@ -19,16 +20,12 @@ afterAll(async () => {
 
 /** The leader of each partition as node `id` knows it, read from its /metrics (no Raft traffic). */
 async function leaders(id: NodeId): Promise<number[]> {
-  const text = await cluster.scrape(id);
-  return [...text.matchAll(/^multiraft_partition_leader\{partition="\d+"\} (\d+)$/gm)].map((m) =>
-    Number(m[1]),
-  );
+  return [...partitionSamples(await cluster.scrape(id), 'multiraft_partition_leader').values()];
 }
 
 /** The local partitions node `id` still ticks (its `multiraft_partitions_active` gauge). */
-async function active(id: NodeId): Promise<number> {
-  const text = await cluster.scrape(id);
-  return Number(/^multiraft_partitions_active (\d+)$/m.exec(text)?.[1]);
+async function active(id: NodeId): Promise<number | undefined> {
+  return sample(await cluster.scrape(id), 'multiraft_partitions_active');
 }
 
 test('kill -9 of a node while every partition is quiet: the others elect new leaders without traffic', async () => {

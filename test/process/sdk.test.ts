@@ -16,6 +16,7 @@ import {
   SessionExpiredError,
 } from '../../src/client/index.js';
 import type { NodeId } from '../../src/common/index.js';
+import { partitionSamples } from '../../src/server/testing/exposition.js';
 import { LinkProxy } from './link-proxy.js';
 import { ProcessCluster } from './process-cluster.js';
 
@@ -66,8 +67,7 @@ async function serverGauges(partition: number) {
   for (const id of cluster.ids) {
     if (!cluster.running(id)) continue;
     const text = await cluster.scrape(id);
-    const gauge = (name: string) =>
-      Number(text.match(new RegExp(`^${name}\\{partition="${partition}"\\} (\\d+)$`, 'm'))?.[1]);
+    const gauge = (name: string) => Number(partitionSamples(text, name).get(partition));
     sessions = Math.max(sessions, gauge('multiraft_partition_sessions'));
     streams = Math.max(streams, gauge('multiraft_partition_streams'));
   }
