@@ -124,8 +124,8 @@ export async function groupCommit(o: GroupCommitOptions): Promise<GroupCommitFig
   await wal.close();
   rmSync(dir, { recursive: true, force: true });
   const after = await fdatasyncRate(o.root, o.fsyncNearMs / 2);
-  const meanBatch = Math.round(batchBytes / Math.max(1, batches));
-  const rawBatch = await fdatasyncRate(o.root, o.fsyncNearMs / 2, 1, Math.max(1, meanBatch));
+  const meanBatch = Math.max(1, Math.round(batchBytes / Math.max(1, batches)));
+  const rawBatch = await fdatasyncRate(o.root, o.fsyncNearMs / 2, 1, meanBatch);
   lat.sort((a, b) => a - b);
   return {
     appendsPerSec: ops / elapsed,

@@ -32,14 +32,16 @@ try {
     for (const entryBytes of [64, 1024]) {
       const g = await groupCommit({ root, partitions, entryBytes, warmupMs, runMs, fsyncNearMs });
       const size = entryBytes >= 1024 ? `${entryBytes / 1024} KiB` : `${entryBytes} B`;
+      // A latency as a multiple of one fdatasync (the mean at the rate measured around the run).
+      const fsyncs = (ms: number) => fmt((ms * g.fsyncRate) / 1000, 1);
       console.log(
         `${partitions} partition${partitions === 1 ? '' : 's'}, ${size}: ${fmt(g.appendsPerSec)} appends/s, ` +
           `p50 ${fmt(g.p50Ms, 2)} ms, p99 ${fmt(g.p99Ms, 2)} ms, ` +
-          `${fmt(g.appendsPerSec / g.fsyncRate, 1)}x fdatasync, p99 ${fmt((g.p99Ms * g.fsyncRate) / 1000, 1)}x ` +
+          `${fmt(g.appendsPerSec / g.fsyncRate, 1)}x fdatasync, p99 ${fsyncs(g.p99Ms)}x ` +
           `one fdatasync, ${fmt(g.cpuUsPerAppend, 1)} CPU µs/append (fdatasync here: ${fmt(g.fsyncRate)}/s, ` +
           `p99 ${fmt(g.fsyncP99Ms, 2)} ms; the disk alone for one batch of ${fmt(g.batchBytes)} B: ` +
           `p50 ${fmt(g.rawBatch.p50Ms, 2)} ms, p99 ${fmt(g.rawBatch.p99Ms, 2)} ms, ` +
-          `${fmt((g.rawBatch.p99Ms * g.fsyncRate) / 1000, 1)}x one fdatasync)`,
+          `${fsyncs(g.rawBatch.p99Ms)}x one fdatasync)`,
       );
     }
   }

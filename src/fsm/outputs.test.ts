@@ -35,7 +35,8 @@ describe('SessionOutputs', () => {
     expect([payloadOf(first), payloadOf(second)]).toEqual([[1], [2]]);
     const change = ok(3);
     const plain = outputs.of(at, change, serviceOk);
-    const wrapped = outputs.of(at, change, () => ({ case: 'closeService', value: {} as never }));
+    const closed = { $typeName: 'atomix.multiraft.v1.CloseServiceOutput' } as const;
+    const wrapped = outputs.of(at, change, () => ({ case: 'closeService', value: closed }));
     expect(wrapped.output).not.toBe(plain.output);
     expect(
       wrapped.output?.output.case === 'sessionOutput' && wrapped.output.output.value.output.case,

@@ -43,14 +43,12 @@ export class RestingPartitions<P extends { readonly id: PartitionId }> {
 
   /** A leader went quiet; `deadline` is its state machine's earliest timer, if it has one. */
   restAsLeader(partition: P, deadline: number | undefined): void {
-    this.#unrest(partition);
-    this.#awake.delete(partition);
     if (deadline === undefined) {
-      this.#rests.set(partition, 'traffic');
+      this.#rest(partition, 'traffic');
       return;
     }
     const alarm: Alarm<P> = { partition, deadline };
-    this.#rests.set(partition, alarm);
+    this.#rest(partition, alarm);
     this.#alarms.push(alarm);
     this.#liveAlarms++;
     this.#compact();
@@ -58,9 +56,7 @@ export class RestingPartitions<P extends { readonly id: PartitionId }> {
 
   /** A follower went quiet on the quiesce heartbeat of `leader`. */
   restAsFollower(partition: P, leader: NodeId): void {
-    this.#unrest(partition);
-    this.#awake.delete(partition);
-    this.#rests.set(partition, leader);
+    this.#rest(partition, leader);
     let followers = this.#followersOf.get(leader);
     if (followers === undefined) {
       followers = new Set();
@@ -107,6 +103,13 @@ export class RestingPartitions<P extends { readonly id: PartitionId }> {
       this.#alarms.pop();
     }
     return undefined;
+  }
+
+  /** Out of the tick, resting as `rest` (an earlier rest of it ends). */
+  #rest(partition: P, rest: Rest<P>): void {
+    this.#unrest(partition);
+    this.#awake.delete(partition);
+    this.#rests.set(partition, rest);
   }
 
   /** Ends the partition's rest; false when it was not resting. */
